@@ -1,0 +1,108 @@
+/**
+ * The engine's public interface, as the API (enclave/api) and the gateway see it. The engine runs in a
+ * worker thread; this handle lives on the main thread and only speaks messages.
+ */
+
+export interface SamplingParams {
+  /** 0 means greedy. */
+  temperature: number;
+  /** 0 means off. */
+  topK: number;
+  /** 1 means off. */
+  topP: number;
+  /** Same seed, parameters and prompt give the same tokens. Absent: a random seed is chosen. */
+  seed?: number;
+  maxTokens: number;
+  /** Token-id sequences that end generation (not included in the output). */
+  stop: number[][];
+}
+
+export interface GenerateRequest {
+  promptTokens: number[];
+  sampling: SamplingParams;
+  /** Agent session: its KV is kept (as evictable cache) between turns. */
+  sessionId?: string;
+  /**
+   * Prefix-cache salt. Cross-tenant prefix hits are a timing side channel, so by default the API
+   * passes a per-client-session salt; 'public' marks an operator-declared shared prefix.
+   */
+  cacheSalt?: string;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
+
+export interface Usage {
+  promptTokens: number;
+  /** Prompt tokens served from the prefix cache or a restored session. */
+  cachedTokens: number;
+  completionTokens: number;
+}
+
+export type GenerationEvent =
+  | { type: 'token'; id: number }
+  | { type: 'done'; finishReason: FinishReason; usage: Usage };
+
+export type SessionState = 'active' | 'paused' | 'offloaded-host' | 'offloaded-disk' | 'closed';
+
+export interface SessionInfo {
+  id: string;
+  state: SessionState;
+  contextTokens: number;
+  /** Milliseconds until the session is closed for inactivity, or null for none. */
+  ttlMs: number | null;
+}
+
+export interface EngineStats {
+  blocksTotal: number;
+  blocksUsed: number;
+  blocksCached: number;
+  blocksFree: number;
+  blockSize: number;
+  prefixHits: number;
+  offloads: number;
+  restores: number;
+  preemptions: { swap: number; recompute: number };
+  queueDepth: number;
+  runningSequences: number;
+  /** How many sequences of `contextTokens` the KV budget holds. */
+  capacityAt(contextTokens: number): number;
+}
+
+export interface ModelInfo {
+  id: string;
+  /** sha256 of the model file, hex: what receipts and attestation manifests name. */
+  digest: string;
+  maxContext: number;
+  vocabSize: number;
+}
+
+export interface Engine {
+  readonly model: ModelInfo;
+  /** Rejects with an EngineError('queue_full') when the queue limit is reached. */
+  generate(req: GenerateRequest): AsyncIterable<GenerationEvent>;
+  pauseSession(id: string): Promise<SessionInfo>;
+  resumeSession(id: string): Promise<SessionInfo>;
+  setSessionTtl(id: string, ttlMs: number | null): Promise<SessionInfo>;
+  closeSession(id: string): Promise<void>;
+  getSession(id: string): Promise<SessionInfo | undefined>;
+  stats(): Promise<Omit<EngineStats, 'capacityAt'> & { capacityAt: Record<number, number> }>;
+  close(): Promise<void>;
+}
+
+export type EngineErrorCode =
+  | 'queue_full'
+  | 'context_length_exceeded'
+  | 'no_such_session'
+  | 'closed'
+  | 'internal';
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
