@@ -1,0 +1,71 @@
+/**
+ * RFC 9180 4.1: DHKEM(Group, KDF), base mode only (no AuthEncap).
+ *
+ *   Encap(pkR):   skE, pkE = GenerateKeyPair(); dh = DH(skE, pkR); enc = pkE
+ *   Decap(enc, skR): dh = DH(skR, pkE)
+ *   shared_secret = ExtractAndExpand(dh, kem_context = enc || pkRm)
+ *     eae_prk = LabeledExtract("", "eae_prk", dh)
+ *     shared_secret = LabeledExpand(eae_prk, "shared_secret", kem_context, Nsecret)
+ */
+import { concat } from '../bytes.ts';
+import { decryptError, invalidArgument, TacitError } from '../errors.ts';
+import { type KemParams, kemParams } from './ids.ts';
+import { kemSuiteId, LABEL, LabeledKdf } from './labeled.ts';
+import type { DhKeyPair, Primitives } from './primitives.ts';
+
+const EMPTY = new Uint8Array(0);
+
+export class DhKem {
+  readonly params: KemParams;
+  readonly #kdf: LabeledKdf;
+
+  constructor(
+    readonly primitives: Primitives,
+    kemId: number,
+  ) {
+    this.params = kemParams(kemId);
+    this.#kdf = new LabeledKdf(primitives, this.params.hash, kemSuiteId(kemId));
+  }
+
+  async #extractAndExpand(dh: Uint8Array, kemContext: Uint8Array): Promise<Uint8Array> {
+    const prk = await this.#kdf.extract(EMPTY, LABEL.eae_prk, dh);
+    return this.#kdf.expand(prk, LABEL.shared_secret, kemContext, this.params.Nsecret);
+  }
+
+  /**
+   * Sender side. `ephemeral` pins skE (serialized) for known-answer tests only; production callers
+   * leave it out and get a fresh key pair.
+   */
+  async encap(
+    pkR: Uint8Array,
+    ephemeral?: Uint8Array,
+  ): Promise<{ sharedSecret: Uint8Array; enc: Uint8Array }> {
+    const { curve, Npk } = this.params;
+    if (pkR.length !== Npk) throw invalidArgument(`recipient public key must be ${Npk} bytes`);
+    let dh: Uint8Array;
+    let enc: Uint8Array;
+    try {
+      const e =
+        ephemeral === undefined
+          ? await this.primitives.generateKeyPair(curve)
+          : await this.primitives.importKeyPair(curve, ephemeral);
+      enc = e.publicKey;
+      dh = await this.primitives.dh(e, pkR);
+    } catch (cause) {
+      throw new TacitError('ERR_INVALID_ARGUMENT', 'invalid recipient public key', { cause });
+    }
+    return { sharedSecret: await this.#extractAndExpand(dh, concat(enc, pkR)), enc };
+  }
+
+  /** Recipient side. Any failure (bad point, small-order key) is ERR_DECRYPT, like a bad tag. */
+  async decap(enc: Uint8Array, skR: DhKeyPair): Promise<Uint8Array> {
+    if (enc.length !== this.params.Nenc || skR.curve !== this.params.curve) throw decryptError();
+    let dh: Uint8Array;
+    try {
+      dh = await this.primitives.dh(skR, enc);
+    } catch (cause) {
+      throw decryptError(cause);
+    }
+    return this.#extractAndExpand(dh, concat(enc, skR.publicKey));
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * RFC 9180 5.1: a cipher suite (KEM, KDF, AEAD) over one primitives backend, in base mode
+ * (mode_base = 0x00, empty psk and psk_id):
+ *
+ *   key_schedule_context = mode || LabeledExtract("", "psk_id_hash", psk_id)
+ *                                || LabeledExtract("", "info_hash", info)
+ *   secret          = LabeledExtract(shared_secret, "secret", psk)
+ *   key             = LabeledExpand(secret, "key", key_schedule_context, Nk)
+ *   base_nonce      = LabeledExpand(secret, "base_nonce", key_schedule_context, Nn)
+ *   exporter_secret = LabeledExpand(secret, "exp", key_schedule_context, Nh)
+ *
+ * The key schedule context depends only on the suite and `info`, so it is cached per info (OHTTP
+ * uses one info per key configuration).
+ */
+import { concat } from '../bytes.ts';
+import { decryptError } from '../errors.ts';
+import { HpkeContext } from './context.ts';
+import { type AeadParams, aeadParams, type KdfParams, kdfParams } from './ids.ts';
+import { DhKem } from './kem.ts';
+import { hpkeSuiteId, LABEL, LabeledKdf } from './labeled.ts';
+import type { DhKeyPair, Primitives } from './primitives.ts';
+
+const EMPTY = new Uint8Array(0);
+const MODE_BASE = new Uint8Array([0x00]);
+const CACHE_LIMIT = 32;
+
+export interface SenderSetup {
+  enc: Uint8Array;
+  context: HpkeContext;
+}
+
+export class CipherSuite {
+  readonly kem: DhKem;
+  readonly kdf: KdfParams;
+  readonly aead: AeadParams;
+  readonly #labeled: LabeledKdf;
+  readonly #ksc = new Map<string, Promise<Uint8Array>>();
+
+  /** Throws ERR_UNSUPPORTED for an id this library does not implement. */
+  constructor(
+    readonly primitives: Primitives,
+    kemId: number,
+    kdfId: number,
+    aeadId: number,
+  ) {
+    this.kem = new DhKem(primitives, kemId);
+    this.kdf = kdfParams(kdfId);
+    this.aead = aeadParams(aeadId);
+    this.#labeled = new LabeledKdf(primitives, this.kdf.hash, hpkeSuiteId(kemId, kdfId, aeadId));
+  }
+
+  #keyScheduleContext(info: Uint8Array): Promise<Uint8Array> {
+    const k = String.fromCharCode(...info);
+    let ksc = this.#ksc.get(k);
+    if (ksc === undefined) {
+      ksc = (async () => {
+        const pskIdHash = await this.#labeled.extract(EMPTY, LABEL.psk_id_hash, EMPTY);
+        const infoHash = await this.#labeled.extract(EMPTY, LABEL.info_hash, info);
+        return concat(MODE_BASE, pskIdHash, infoHash);
+      })();
+      if (this.#ksc.size >= CACHE_LIMIT) this.#ksc.clear();
+      this.#ksc.set(k, ksc);
+    }
+    return ksc;
+  }
+
+  async #keySchedule(sharedSecret: Uint8Array, info: Uint8Array): Promise<HpkeContext> {
+    const ksc = await this.#keyScheduleContext(info);
+    const secret = await this.#labeled.extract(sharedSecret, LABEL.secret, EMPTY);
+    const key = await this.#labeled.expand(secret, LABEL.key, ksc, this.aead.Nk);
+    const baseNonce = await this.#labeled.expand(secret, LABEL.base_nonce, ksc, this.aead.Nn);
+    const exporterSecret = await this.#labeled.expand(secret, LABEL.exp, ksc, this.kdf.Nh);
+    const aeadKey = await this.primitives.aeadKey(this.aead.id, key);
+    return new HpkeContext(aeadKey, this.aead, { key, baseNonce, exporterSecret }, this.#labeled);
+  }
+
+  /** RFC 9180 5.1.1 SetupBaseS. `ephemeral` (serialized skE) is for known-answer tests only. */
+  async setupSender(pkR: Uint8Array, info: Uint8Array, ephemeral?: Uint8Array): Promise<SenderSetup> {
+    const { sharedSecret, enc } = await this.kem.encap(pkR, ephemeral);
+    return { enc, context: await this.#keySchedule(sharedSecret, info) };
+  }
+
+  /** RFC 9180 5.1.1 SetupBaseR. A bad `enc` is ERR_DECRYPT. */
+  async setupRecipient(enc: Uint8Array, skR: DhKeyPair, info: Uint8Array): Promise<HpkeContext> {
+    const sharedSecret = await this.kem.decap(enc, skR);
+    try {
+      return await this.#keySchedule(sharedSecret, info);
+    } catch (cause) {
+      throw decryptError(cause);
+    }
+  }
+}
