@@ -36,4 +36,4 @@ export {
 export { DhKem } from './kem.ts';
 export type { AeadKey, DhKeyPair, Primitives } from './primitives.ts';
 export { webPrimitives } from './primitives-web.ts';
-export { CipherSuite, type SenderSetup } from './suite.ts';
+export { CipherSuite, getSuite, type SenderSetup } from './suite.ts';

@@ -90,3 +90,22 @@ export class CipherSuite {
     }
   }
 }
+
+// One CipherSuite per (backend, ids), so that its key-schedule-context cache is shared by every request.
+const suites = new WeakMap<Primitives, Map<number, CipherSuite>>();
+
+/** The cached suite for these ids on this backend; throws ERR_UNSUPPORTED for unknown ids. */
+export function getSuite(primitives: Primitives, kemId: number, kdfId: number, aeadId: number): CipherSuite {
+  let byIds = suites.get(primitives);
+  if (byIds === undefined) {
+    byIds = new Map();
+    suites.set(primitives, byIds);
+  }
+  const key = kemId * 2 ** 32 + kdfId * 2 ** 16 + aeadId;
+  let s = byIds.get(key);
+  if (s === undefined) {
+    s = new CipherSuite(primitives, kemId, kdfId, aeadId);
+    byIds.set(key, s);
+  }
+  return s;
+}
