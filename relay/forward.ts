@@ -15,6 +15,7 @@
  * retried (RFC 9110 9.2.2: POST is not idempotent; undici does not retry it either).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Readable, Transform } from 'node:stream';
 import { Exchange } from './exchange.ts';
 import { clientAddress, clientKey } from './rate-limit.ts';
 import { sendProblem } from './reply.ts';
@@ -96,29 +97,39 @@ function readKnownLength(req: IncomingMessage, res: ServerResponse, up: Upstream
 function stream(req: IncomingMessage, res: ServerResponse, up: Upstream, s: RelayState): void {
   const max = s.config.maxChunkedBodyBytes;
   let n = 0;
-  const ex = send(res, up, s, req, CHUNKED_HEADERS, () => n);
+  let ex: Exchange | undefined;
+  // The body goes upstream through a counting pass-through: a second 'data' listener on `req` would
+  // put it in flowing mode before undici attaches, and the bytes would be lost.
+  const counted = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      n += chunk.length;
+      ex?.idleTimer?.refresh();
+      if (n > max) {
+        ex?.abort({ status: 413, title: 'content too large' });
+        done();
+      } else done(null, chunk);
+    },
+  });
+  ex = send(res, up, s, counted, CHUNKED_HEADERS, () => n);
   if (ex === undefined) return;
+  const exchange = ex;
   // A stream may legitimately last long, but not in silence: the timer is refreshed by every chunk
   // in either direction.
-  ex.idleTimer = setTimeout(() => {
-    ex.abort(
+  exchange.idleTimer = setTimeout(() => {
+    exchange.abort(
       req.readableEnded
         ? { status: 504, title: 'gateway timed out' }
         : { status: 408, title: 'request timed out' },
     );
   }, s.config.idleTimeoutMs);
-  req.on('data', (c: Buffer) => {
-    n += c.length;
-    ex.idleTimer?.refresh();
-    if (n > max) ex.abort({ status: 413, title: 'content too large' });
-  });
+  req.pipe(counted);
 }
 
 function send(
   res: ServerResponse,
   up: Upstream,
   s: RelayState,
-  body: Buffer | IncomingMessage,
+  body: Buffer | Readable,
   headers: string[],
   bytesIn: number | (() => number),
 ): Exchange | undefined {
