@@ -61,6 +61,14 @@ export interface ParsedRequestHeader extends RequestHeader {
  */
 export function lookupKey(keys: readonly ServerKey[], bytes: Uint8Array): ParsedRequestHeader {
   const h = decodeHeader(bytes);
+  const key = findKey(keys, h);
+  const end = HEADER_LENGTH + kemParams(h.kemId).Nenc;
+  if (bytes.length < end) throw truncated('encapsulated request (enc)');
+  return { ...h, key, hdr: bytes.slice(0, HEADER_LENGTH), enc: bytes.slice(HEADER_LENGTH, end), length: end };
+}
+
+/** RFC 9458 5.2: the key with this key id, KEM and an offered (KDF, AEAD), or ERR_UNKNOWN_KEY. */
+export function findKey(keys: readonly ServerKey[], h: RequestHeader): ServerKey {
   const key = keys.find(
     (k) =>
       k.config.keyId === h.keyId &&
@@ -69,7 +77,5 @@ export function lookupKey(keys: readonly ServerKey[], bytes: Uint8Array): Parsed
   );
   if (key === undefined)
     throw new TacitError('ERR_UNKNOWN_KEY', `unknown key id ${h.keyId} or unsupported suite`);
-  const end = HEADER_LENGTH + kemParams(h.kemId).Nenc;
-  if (bytes.length < end) throw truncated('encapsulated request (enc)');
-  return { ...h, key, hdr: bytes.slice(0, HEADER_LENGTH), enc: bytes.slice(HEADER_LENGTH, end), length: end };
+  return key;
 }

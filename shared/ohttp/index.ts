@@ -12,8 +12,35 @@
  *   const d = await decapsulateRequest(keys, body);   // ERR_TRUNCATED | ERR_UNKNOWN_KEY | ERR_DECRYPT
  *   d.request, d.keyId, d.enc;  const res = await d.sealResponse(bhttpResponse);  // `message/ohttp-res`
  *
+ * Chunked (draft-ietf-ohai-chunked-ohttp-08), streams in both directions; a ByteSource is a web
+ * ReadableStream, an async iterable (Node Readable) or an iterable of Uint8Array:
+ *   client:  const c = await encapsulateChunkedRequest(config, plaintextSource, { maxChunkSize? });
+ *            send c.body (`message/ohttp-chunked-req`), then
+ *            for await (const piece of c.openResponse(responseBody)) ...   // plaintext per chunk
+ *   gateway: const g = await decapsulateChunkedRequest(keys, requestBody);  // after hdr || enc only
+ *            g.keyId, g.enc; for await (const piece of g.request) ...       // as chunks arrive
+ *            return g.encapsulateResponse(plaintextSource)                  // nonce goes out first
+ *   Chunk by chunk instead of streams: createChunkedRequest(...).seal(pt, final),
+ *   g.createResponse() -> { header, seal(pt, final) }.
+ *   A stream that ends without its final chunk errors with ERR_STREAM_TRUNCATED, never ends cleanly;
+ *   a chunk over maxChunkSize (default 1 MiB) is ERR_TOO_LARGE.
+ *
  * Randomness: `ephemeralPrivateKey` and `responseNonce` options exist for known-answer tests only.
  */
+
+export {
+  type ByteSource,
+  type ChunkedClientRequest,
+  type ChunkedGatewayRequest,
+  type ChunkedOptions,
+  ChunkedRequestSealer,
+  type ChunkedResponseOptions,
+  ChunkedResponseSealer,
+  createChunkedRequest,
+  DEFAULT_MAX_CHUNK_SIZE,
+  decapsulateChunkedRequest,
+  encapsulateChunkedRequest,
+} from './chunked/index.ts';
 export { LABELS, MEDIA_TYPES } from './constants.ts';
 export {
   type DecapsulatedRequest,
