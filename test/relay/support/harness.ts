@@ -49,10 +49,16 @@ const agents = new Map<string, Agent>();
 export function agentFrom(localAddress = '127.0.0.1'): Agent {
   let a = agents.get(localAddress);
   if (a === undefined) {
-    a = new Agent({ connect: { localAddress } });
+    a = new Agent({ localAddress });
     agents.set(localAddress, a);
   }
   return a;
+}
+
+/** Drops a client abruptly, as a client that goes away mid-request. */
+export async function destroyAgent(localAddress: string): Promise<void> {
+  await agents.get(localAddress)?.destroy();
+  agents.delete(localAddress);
 }
 
 export async function closeAgents(): Promise<void> {
