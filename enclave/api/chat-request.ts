@@ -1,10 +1,11 @@
 /**
  * POST /v1/chat/completions request body: validation into a `ChatRequest`.
- * Text-only messages (string content or `text` parts); no tools, images or audio.
+ * Text-only messages (string content or `text` parts); no images or audio. Tool calls may appear in
+ * the history (rendered as text by the template), but `tools` is not offered.
  */
 import { invalidRequest } from './errors.ts';
 import { COMMON_KEYS, type InferenceParams, parseCommon } from './params.ts';
-import type { ChatMessage } from './text-codec.ts';
+import type { ChatMessage, ToolCall } from './text-codec.ts';
 import {
   isObject,
   type Json,
@@ -69,14 +70,24 @@ function parseMessage(v: Json, i: number): ChatMessage {
     );
   }
   const role = m.role as ChatMessage['role'];
-  if (m.content === undefined || m.content === null) {
+  // An assistant message that only calls tools may have null content (OpenAI's shape).
+  const toolCallsOnly = role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0;
+  if ((m.content === undefined || m.content === null) && !toolCallsOnly) {
     throw invalidRequest(`${param}.content is required`, `${param}.content`, 'missing_required_parameter');
   }
-  const content = contentText(m.content, `${param}.content`);
+  const content =
+    m.content === undefined || m.content === null ? '' : contentText(m.content, `${param}.content`);
   const name = optString(m.name, `${param}.name`, 64);
-  const emptyList = (x: unknown): boolean => Array.isArray(x) && x.length === 0;
-  onlyNeutral(m.tool_calls, `${param}.tool_calls`, emptyList);
   onlyNeutral(m.refusal, `${param}.refusal`, () => false);
+  const out: ChatMessage = { role, content };
+  if (name !== undefined) out.name = name;
+  if (m.tool_calls !== undefined && m.tool_calls !== null) {
+    if (role !== 'assistant') {
+      throw invalidRequest(`${param}.tool_calls is only allowed for role assistant`, `${param}.tool_calls`);
+    }
+    const calls = parseToolCalls(m.tool_calls, `${param}.tool_calls`);
+    if (calls.length > 0) out.tool_calls = calls;
+  }
   if (role === 'tool') {
     if (typeof m.tool_call_id !== 'string') {
       throw invalidRequest(
@@ -85,10 +96,40 @@ function parseMessage(v: Json, i: number): ChatMessage {
         'invalid_type',
       );
     }
+    out.tool_call_id = m.tool_call_id;
   } else if (m.tool_call_id !== undefined) {
     throw invalidRequest(`${param}.tool_call_id is only allowed for role tool`, `${param}.tool_call_id`);
   }
-  return name === undefined ? { role, content } : { role, content, name };
+  return out;
+}
+
+/**
+ * Tool calls in the history (an agent replaying a conversation): rendered by the chat template as
+ * text. This server does not offer `tools`, so it never produces them itself.
+ */
+function parseToolCalls(v: Json, param: string): ToolCall[] {
+  if (!Array.isArray(v)) throw invalidRequest(`${param} must be an array`, param, 'invalid_type');
+  return v.map((c, i) => {
+    const p = `${param}[${i}]`;
+    const call = requireObject(c, p);
+    rejectUnknownKeys(call, new Set(['id', 'type', 'function']), `${p}.`);
+    if (typeof call.id !== 'string')
+      throw invalidRequest(`${p}.id must be a string`, `${p}.id`, 'invalid_type');
+    if (call.type !== 'function') throw invalidRequest(`${p}.type must be 'function'`, `${p}.type`);
+    const fn = requireObject(call.function, `${p}.function`);
+    rejectUnknownKeys(fn, new Set(['name', 'arguments']), `${p}.function.`);
+    if (typeof fn.name !== 'string') {
+      throw invalidRequest(`${p}.function.name must be a string`, `${p}.function.name`, 'invalid_type');
+    }
+    if (typeof fn.arguments !== 'string') {
+      throw invalidRequest(
+        `${p}.function.arguments must be a string`,
+        `${p}.function.arguments`,
+        'invalid_type',
+      );
+    }
+    return { id: call.id, type: 'function', function: { name: fn.name, arguments: fn.arguments } };
+  });
 }
 
 export function parseChatRequest(body: unknown, sessionHeader?: string): ChatRequest {

@@ -119,7 +119,7 @@ export async function startGeneration(
           if (tail !== '') yield tail;
           return { finishReason: mapFinish(ev.finishReason), usage: ev.usage };
         }
-        timer.token();
+        timer.token(ev.at);
         const piece = decoder.push(ev.id);
         if (piece !== '') yield piece;
         r = await it.next();

@@ -87,7 +87,14 @@ export async function scrape(m: ApiMetrics, engine: Engine): Promise<string> {
   return m.registry.render();
 }
 
-/** Times one request's tokens: TTFT from the request's start, then every gap, then TPOT at the end. */
+/** Wall-clock milliseconds since the Unix epoch, sub-millisecond: the engine's timestamps use it too. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Times one request's tokens: TTFT from the request's arrival, then every gap, then TPOT at the end.
+ * Uses the engine's own sampling time of each token when it reports one (`at`), so that the message
+ * hop from the worker does not blur the inter-token histogram; else the time the API saw it.
+ */
 export class TokenTimer {
   private first = -1;
   private last = -1;
@@ -95,17 +102,18 @@ export class TokenTimer {
 
   constructor(
     private readonly m: ApiMetrics,
+    /** Epoch ms when the request arrived. */
     private readonly start: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = epochMs,
   ) {}
 
-  token(): void {
-    const t = this.now();
+  token(at?: number): void {
+    const t = at ?? this.now();
     if (this.first < 0) {
       this.first = t;
-      this.m.ttft.observe((t - this.start) / 1000);
+      this.m.ttft.observe(Math.max(0, t - this.start) / 1000);
     } else {
-      this.m.itl.observe((t - this.last) / 1000);
+      this.m.itl.observe(Math.max(0, t - this.last) / 1000);
     }
     this.last = t;
     this.count++;
@@ -113,6 +121,6 @@ export class TokenTimer {
 
   done(): void {
     if (this.count >= 2) this.m.tpot.observe((this.last - this.first) / 1000 / (this.count - 1));
-    if (this.count >= 1) this.m.e2e.observe((this.last - this.start) / 1000);
+    if (this.count >= 1) this.m.e2e.observe(Math.max(0, this.last - this.start) / 1000);
   }
 }

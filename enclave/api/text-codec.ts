@@ -6,11 +6,22 @@
  * Keeping the port here lets the API be tested against any small codec.
  */
 
+/** A tool call in an assistant message of the history (OpenAI's shape). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 /** A chat message after validation: content flattened to text. */
 export interface ChatMessage {
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
   content: string;
   name?: string;
+  /** Assistant messages only: calls the model made earlier in the conversation. */
+  tool_calls?: ToolCall[];
+  /** Tool messages only: which call this answers. */
+  tool_call_id?: string;
 }
 
 /** Turns token ids into text as they arrive; never splits a UTF-8 sequence across pushes. */

@@ -4,6 +4,7 @@
 import type { Context } from 'hono';
 import { parseChatRequest } from '../chat-request.ts';
 import { type ApiContext, checkModel, readJson, responseMeta } from '../context.ts';
+import { epochMs } from '../metrics.ts';
 import { chatChunk, chatCompletion, chatUsageChunk } from '../responses.ts';
 import { collect, startRun, streamText } from '../run.ts';
 import { SESSION_HEADER } from '../session.ts';
@@ -11,7 +12,7 @@ import { sseResponse } from '../sse.ts';
 
 export function chatCompletionsHandler(ctx: ApiContext) {
   return async function chatCompletions(c: Context): Promise<Response> {
-    const startedAt = performance.now();
+    const startedAt = epochMs();
     const params = parseChatRequest(await readJson(c.req.raw), c.req.header(SESSION_HEADER));
     checkModel(ctx, params.model);
     const prompt = ctx.codec.chatPrompt(params.messages);

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { parseCompletionRequest } from '../completion-request.ts';
 import { type ApiContext, checkModel, readJson, responseMeta } from '../context.ts';
+import { epochMs } from '../metrics.ts';
 import { textCompletion, textCompletionChunk, textUsageChunk } from '../responses.ts';
 import { collect, startRun, streamText } from '../run.ts';
 import { SESSION_HEADER } from '../session.ts';
@@ -12,7 +13,7 @@ import { sseResponse } from '../sse.ts';
 
 export function completionsHandler(ctx: ApiContext) {
   return async function completions(c: Context): Promise<Response> {
-    const startedAt = performance.now();
+    const startedAt = epochMs();
     const body = await readJson(c.req.raw);
     const params = parseCompletionRequest(body, ctx.codec.vocabSize, c.req.header(SESSION_HEADER));
     checkModel(ctx, params.model);

@@ -64,9 +64,49 @@ const chatCases: Case[] = [
     'invalid_type',
   ],
   [
-    'assistant tool_calls',
-    withMessage({ role: 'assistant', content: 'x', tool_calls: [{ id: 'a' }] }),
+    'tool_calls on a user message',
+    withMessage({ role: 'user', content: 'x', tool_calls: [] }),
     'messages[0].tool_calls',
+    'invalid_value',
+  ],
+  [
+    'tool_calls not an array',
+    withMessage({ role: 'assistant', content: 'x', tool_calls: {} }),
+    'messages[0].tool_calls',
+    'invalid_type',
+  ],
+  [
+    'tool call without function',
+    withMessage({ role: 'assistant', content: 'x', tool_calls: [{ id: 'a', type: 'function' }] }),
+    'messages[0].tool_calls[0].function',
+    'invalid_type',
+  ],
+  [
+    'tool call of another type',
+    withMessage({ role: 'assistant', content: 'x', tool_calls: [{ id: 'a', type: 'custom', function: {} }] }),
+    'messages[0].tool_calls[0].type',
+    'invalid_value',
+  ],
+  [
+    'tool call arguments not a string',
+    withMessage({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: {} } }],
+    }),
+    'messages[0].tool_calls[0].function.arguments',
+    'invalid_type',
+  ],
+  [
+    'assistant content null without tool calls',
+    withMessage({ role: 'assistant', content: null }),
+    'messages[0].content',
+    'missing_required_parameter',
+  ],
+  [
+    'message refusal set',
+    withMessage({ role: 'assistant', content: 'x', refusal: 'no' }),
+    'messages[0].refusal',
     'unsupported_parameter',
   ],
   [
@@ -264,6 +304,11 @@ describe('validation: /v1/chat/completions', () => {
         { role: 'developer', content: [{ type: 'text', text: 'really' }] },
         { role: 'user', content: 'q', name: 'ann' },
         { role: 'assistant', content: 'a', tool_calls: [], refusal: null },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
         { role: 'tool', content: 'r', tool_call_id: 't1' },
         { role: 'user', content: 'q2' },
       ],
