@@ -78,7 +78,21 @@ export function nodeReaderFromArray(leafHashes: readonly Uint8Array[]): NodeRead
   });
 }
 
-/** MTH of a whole list of leaf hashes. */
-export function merkleRoot(leafHashes: readonly Uint8Array[]): Promise<Uint8Array> {
-  return rootHash(leafHashes.length, nodeReaderFromArray(leafHashes));
+/**
+ * MTH of a whole list of leaf hashes, bottom-up: pair neighbours level by level and carry an unpaired
+ * last node up unchanged. This builds exactly the RFC 6962 2.1 tree (its left subtrees are the largest
+ * power-of-two prefixes) with one pass per level and no recursion.
+ */
+export async function merkleRoot(leafHashes: readonly Uint8Array[]): Promise<Uint8Array> {
+  if (leafHashes.length === 0) return emptyRoot();
+  let level: readonly Uint8Array[] = leafHashes;
+  while (level.length > 1) {
+    const pairs: Promise<Uint8Array>[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) pairs.push(nodeHash(level[i]!, level[i + 1]!));
+    const next = await Promise.all(pairs);
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  if (level[0]!.length !== HASH_SIZE) throw invalidArgument('leaf hashes must be 32 bytes');
+  return level[0]!;
 }
