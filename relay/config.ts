@@ -124,6 +124,8 @@ function fromArgv(argv: readonly string[], problems: string[]): RawSettings {
     const s = SETTINGS.find((x) => x.flag === flag);
     if (s === undefined) {
       problems.push(`unknown option ${flag}`);
+      // Skip its value too, so that one mistake is reported once.
+      if (flag === arg && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) i++;
       continue;
     }
     let value: string | undefined;
