@@ -1,0 +1,207 @@
+/**
+ * POST /gateway for `message/ohttp-req` (RFC 9458 4.3-4.4, 5.2, 6.5): the gateway's pure core,
+ * written over WHATWG Request/Response so it runs under hono's `app.request()` without a socket.
+ *
+ * Before decryption the gateway can only answer in the clear, and says as little as it can:
+ * 415 (media type), 413 (size), 422 with the `ohttp-key` problem type (unknown key id or suite),
+ * 400 (anything that does not decrypt, one answer for every cause). After decryption every answer,
+ * the gateway's own refusals included, is an encrypted Binary HTTP response inside a 200, and no
+ * inner header is ever copied to the outer response.
+ */
+import type { Logger } from 'pino';
+import { decodeRequest, encodeResponse } from '../shared/bhttp/index.ts';
+import { isTacitError, TacitError } from '../shared/errors.ts';
+import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
+import { type DecapsulatedRequest, decapsulateRequest } from '../shared/ohttp/gateway.ts';
+import { PROBLEM_TYPE_DATE, problem, problemFor, problemResponse } from '../shared/problem.ts';
+import type { GatewayConfig } from './config.ts';
+import { readLimited, responseFields, toInnerRequest } from './inner.ts';
+import type { KeyRing } from './keys/ring.ts';
+import type { ConcurrencyLimit } from './limits.ts';
+import type { GatewayMetrics, Outcome } from './metrics.ts';
+import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
+import { parseHttpDate, type ReplayGuard } from './replay.ts';
+import type { Dispatched } from './targets.ts';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  ring: KeyRing;
+  replay: ReplayGuard;
+  limit: ConcurrencyLimit;
+  dispatch: (req: Request, signal: AbortSignal) => Promise<Dispatched>;
+  metrics: GatewayMetrics;
+  log: Logger;
+  /** Set on SIGTERM: new requests are refused while open ones finish. */
+  state: { draining: boolean };
+  now?: () => number;
+}
+
+/** The largest inner response the non-streaming path buffers before sealing. */
+export const MAX_RESPONSE_BYTES = 64 << 20;
+
+/** RFC 9458 6.5: the text of the example response, with the problem type registered there. */
+export const DATE_PROBLEM_TITLE = 'date field in request outside of acceptable range';
+
+export function mediaType(req: Request): string {
+  return (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Outer answers before decryption: problem details in the clear, nothing that tells causes apart. */
+export function clearProblem(status: number, title: string, type?: string): Response {
+  return problemResponse(problem(status, title, type), { 'cache-control': 'no-store' });
+}
+
+/** The outer response for an error raised while reading or decrypting (RFC 9458 5.2). */
+export function decryptFailure(deps: GatewayDeps, err: unknown): Response {
+  if (!isTacitError(err)) throw err;
+  const p = problemFor(err);
+  deps.metrics.decryptFailures.inc();
+  deps.metrics.requests.inc(1, { outcome: p.status === 422 ? 'unknown_key' : 'decrypt_failed' });
+  return problemResponse(p, { 'cache-control': 'no-store' });
+}
+
+/**
+ * Checks the decrypted request's Date and `enc` (RFC 9458 6.5). Returns the encrypted refusal to
+ * send, or null to go on.
+ */
+export function replayRefusal(
+  deps: GatewayDeps,
+  enc: Uint8Array,
+  dateHeader: string | undefined,
+): Refusal | null {
+  const verdict = deps.replay.check(enc, parseHttpDate(dateHeader));
+  deps.metrics.replayCacheEntries.set(deps.replay.size);
+  if (verdict === 'ok') return null;
+  if (verdict === 'full') {
+    deps.metrics.requests.inc(1, { outcome: 'busy' });
+    return REFUSALS.busy;
+  }
+  if (verdict === 'replay') deps.metrics.replaysRefused.inc();
+  else deps.metrics.staleRefused.inc();
+  deps.metrics.requests.inc(1, { outcome: verdict });
+  // RFC 9458 6.5: a 400 with the `date` problem type and the gateway's own Date, so that an honest
+  // client can correct its clock and retry with a fresh encapsulation.
+  return {
+    status: 400,
+    title: DATE_PROBLEM_TITLE,
+    type: PROBLEM_TYPE_DATE,
+    headers: [['date', new Date(deps.now?.() ?? Date.now()).toUTCString()]],
+  };
+}
+
+/** The combined signal for one request: the client going away, the deadline, or shutdown. */
+export function requestSignal(
+  deps: GatewayDeps,
+  outer: AbortSignal,
+): { signal: AbortSignal; timedOut: () => boolean } {
+  const deadline = AbortSignal.timeout(deps.config.requestTimeoutMs);
+  return { signal: AbortSignal.any([outer, deadline]), timedOut: () => deadline.aborted && !outer.aborted };
+}
+
+export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promise<Response> {
+  const { config, metrics } = deps;
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > config.maxBodyBytes) {
+    metrics.requests.inc(1, { outcome: 'too_large' });
+    return clearProblem(413, 'content too large');
+  }
+  const body = await readLimited(req.body, config.maxBodyBytes);
+  if (body === null) {
+    metrics.requests.inc(1, { outcome: 'too_large' });
+    return clearProblem(413, 'content too large');
+  }
+  const now = deps.now?.() ?? Date.now();
+  let dec: DecapsulatedRequest;
+  try {
+    dec = await decapsulateRequest(
+      deps.ring.live(now).map((k) => k.server),
+      body,
+    );
+  } catch (err) {
+    return decryptFailure(deps, err);
+  }
+  const inner = await answer(deps, dec, req.signal);
+  // Seal with the request's own context; the outer response carries nothing of the inner one.
+  const sealed = await dec.sealResponse(inner);
+  return new Response(sealed as Uint8Array<ArrayBuffer>, {
+    status: 200,
+    headers: { 'content-type': MEDIA_TYPES.response, 'cache-control': 'no-store' },
+  });
+}
+
+/** Produces the inner Binary HTTP response for a decrypted request (never throws for its content). */
+async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortSignal): Promise<Uint8Array> {
+  const { metrics } = deps;
+  let bhttp: ReturnType<typeof decodeRequest>;
+  try {
+    bhttp = decodeRequest(dec.request);
+  } catch {
+    metrics.requests.inc(1, { outcome: 'bad_inner_request' });
+    return refusalBytes(REFUSALS.badRequest);
+  }
+  const refusal = replayRefusal(deps, dec.enc, bhttp.headers.find(([n]) => n === 'date')?.[1]);
+  if (refusal !== null) return refusalBytes(refusal);
+  if (deps.state.draining) {
+    metrics.requests.inc(1, { outcome: 'draining' });
+    return refusalBytes(REFUSALS.busy);
+  }
+  const release = deps.limit.tryAcquire();
+  if (release === null) {
+    metrics.requests.inc(1, { outcome: 'busy' });
+    return refusalBytes(REFUSALS.busy);
+  }
+  metrics.inFlight.inc();
+  const { signal, timedOut } = requestSignal(deps, outer);
+  let outcome: Outcome = 'internal';
+  try {
+    let innerReq: Request;
+    try {
+      innerReq = toInnerRequest(bhttp, bhttp.content, signal);
+    } catch {
+      outcome = 'bad_inner_request';
+      return refusalBytes(REFUSALS.badRequest);
+    }
+    const started = performance.now();
+    const { kind, response } = await deps.dispatch(innerReq, signal);
+    if (kind !== 'refused')
+      metrics.targetSeconds.observe((performance.now() - started) / 1000, { target: kind });
+    const content = await readLimited(response.body, MAX_RESPONSE_BYTES);
+    if (content === null) {
+      outcome = 'upstream_error';
+      return refusalBytes(REFUSALS.tooLarge);
+    }
+    outcome =
+      kind === 'refused'
+        ? 'forbidden'
+        : response.status === 502 && kind === 'upstream'
+          ? 'upstream_error'
+          : 'ok';
+    return encodeResponse({ status: response.status, headers: responseFields(response), content });
+  } catch (err) {
+    if (timedOut()) {
+      outcome = 'timeout';
+      return refusalBytes(REFUSALS.timeout);
+    }
+    if (outer.aborted) {
+      outcome = 'cancelled';
+      return refusalBytes(REFUSALS.cancelled);
+    }
+    // The cause is for the operator; it may describe the target, never the plaintext.
+    deps.log.error({ err: errorSummary(err) }, 'target failed');
+    return refusalBytes(REFUSALS.internal);
+  } finally {
+    metrics.requests.inc(1, { outcome });
+    metrics.inFlight.dec();
+    release();
+  }
+}
+
+/** What may be logged about an error: its class and code, not its message (which may echo input). */
+export function errorSummary(err: unknown): { name: string; code?: string } {
+  if (err instanceof TacitError) return { name: err.name, code: err.code };
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? { name: err.name, code } : { name: err.name };
+  }
+  return { name: typeof err };
+}
