@@ -12,7 +12,6 @@ import type { BlockPool } from './block-pool.ts';
 
 export class PrefixCache {
   private readonly byKey = new Map<string, number>();
-  hits = 0;
 
   constructor(
     private readonly pool: BlockPool,
@@ -31,23 +30,21 @@ export class PrefixCache {
   /** The keys of every full block of `tokens`, in order. */
   keys(tokens: readonly number[], salt: string): string[] {
     const out: string[] = [];
-    let parent = '';
     const full = Math.floor(tokens.length / this.blockSize);
-    for (let i = 0; i < full; i++) {
-      const h = createHash('sha256');
-      // Length-prefixed fields so that no two (model, salt) pairs can collide by concatenation.
-      h.update(`${parent}\0${this.model.length}:${this.model}\0${salt.length}:${salt}\0`);
-      h.update(Int32Array.from(tokens.slice(i * this.blockSize, (i + 1) * this.blockSize)));
-      parent = h.digest('base64');
-      out.push(parent);
-    }
+    for (let i = 0; i < full; i++) out.push(this.keyOf(out[i - 1] ?? '', tokens, i, salt));
     return out;
   }
 
-  /**
-   * The longest run of cached full blocks that starts `keys`, each retained for the caller (who must
-   * release them). Counts a hit when at least one block is found.
-   */
+  /** The key of block `index` of `tokens`, given the key of the block before it ('' for the first). */
+  keyOf(parent: string, tokens: readonly number[], index: number, salt: string): string {
+    const h = createHash('sha256');
+    // Length-prefixed fields so that no two (model, salt) pairs can collide by concatenation.
+    h.update(`${parent}\0${this.model.length}:${this.model}\0${salt.length}:${salt}\0`);
+    h.update(Int32Array.from(tokens.slice(index * this.blockSize, (index + 1) * this.blockSize)));
+    return h.digest('base64');
+  }
+
+  /** The longest run of cached full blocks that starts `keys`, each retained for the caller. */
   acquire(keys: readonly string[]): number[] {
     const blocks: number[] = [];
     for (const key of keys) {
@@ -56,7 +53,6 @@ export class PrefixCache {
       this.pool.retain(b);
       blocks.push(b);
     }
-    if (blocks.length > 0) this.hits++;
     return blocks;
   }
 

@@ -28,6 +28,8 @@ export interface GenerateRequest {
    */
   cacheSalt?: string;
   signal?: AbortSignal;
+  /** Testing aid: attach each sampled position's logits to its token event. */
+  returnLogits?: boolean;
 }
 
 export type FinishReason = 'stop' | 'length' | 'cancelled' | 'error';
@@ -39,9 +41,31 @@ export interface Usage {
   completionTokens: number;
 }
 
+/**
+ * When a request passed each stage, in milliseconds since the Unix epoch with sub-millisecond
+ * precision (`performance.timeOrigin + performance.now()` in the worker), so that the API can turn
+ * them into TTFT / TPOT / inter-token histograms without its own clock skew.
+ */
+export interface RequestTimings {
+  queuedAt: number;
+  /** First admission to the running set (absent if it never ran). */
+  admittedAt?: number;
+  firstTokenAt?: number;
+  finishedAt: number;
+  /** Times this request was preempted. */
+  preemptions: number;
+}
+
 export type GenerationEvent =
-  | { type: 'token'; id: number }
-  | { type: 'done'; finishReason: FinishReason; usage: Usage };
+  | {
+      type: 'token';
+      id: number;
+      /** When the token was sampled (epoch ms, see RequestTimings). */
+      at?: number;
+      /** Only with `returnLogits`: the logits the token was sampled from. */
+      logits?: Float32Array;
+    }
+  | { type: 'done'; finishReason: FinishReason; usage: Usage; timings?: RequestTimings };
 
 export type SessionState = 'active' | 'paused' | 'offloaded-host' | 'offloaded-disk' | 'closed';
 
@@ -88,6 +112,39 @@ export interface Engine {
   getSession(id: string): Promise<SessionInfo | undefined>;
   stats(): Promise<Omit<EngineStats, 'capacityAt'> & { capacityAt: Record<number, number> }>;
   close(): Promise<void>;
+}
+
+/** Options of `createEngine` (enclave/engine/engine.ts). Every field but the model has a default. */
+export interface EngineOptions {
+  /** Path of the ONNX model file, with its config (graph-contract.ts ModelConfig) beside it. */
+  modelPath: string;
+  /** KV pool budget in bytes (default 256 MiB). */
+  kvMemoryBytes?: number;
+  /** Host memory for offloaded KV before it spills, encrypted, to disk (default 1 GiB). */
+  hostOffloadBytes?: number;
+  /** Parent directory of the encrypted disk tier (default the OS temp directory). */
+  offloadDir?: string;
+  /** onnxruntime intra-op threads (default 1). */
+  intraOpNumThreads?: number;
+  /** Waiting requests before 'queue_full' (default 256). */
+  queueLimit?: number;
+  /** Tokens computed per step, decodes first (default 512). */
+  tokenBudget?: number;
+  /** Prompt tokens per prefill chunk (default 128). */
+  prefillChunk?: number;
+  /** Most rows in one model run (default 64). */
+  maxBatch?: number;
+  /** Idle session lifetime in ms (default 30 min); null for none. */
+  sessionTtlMs?: number | null;
+  /** Running sequences at least this long are swapped out when preempted, shorter ones recomputed. */
+  swapThresholdTokens?: number;
+  /**
+   * Baseline mode for benchmarks: reserve `maxContext` tokens of blocks per sequence at admission,
+   * as a contiguous-allocation server would.
+   */
+  reserveMaxContext?: boolean;
+  /** Context lengths reported by stats().capacityAt (default 512, 1024, 2048, maxContext). */
+  capacityLengths?: number[];
 }
 
 export type EngineErrorCode =
