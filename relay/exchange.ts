@@ -135,6 +135,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     s.metrics.request(this.#up.name, status);
     s.metrics.bytes(this.#bytesIn(), this.#bytesOut);
     s.metrics.streamClosed();
-    if (--s.inFlight === 0) s.onIdle?.();
+    s.inFlight--;
+    s.onExchangeEnd?.();
   }
 }

@@ -59,7 +59,7 @@ export async function startRelay(config: RelayConfig, opts: RelayOptions = {}): 
     log,
     inFlight: 0,
     closing: false,
-    onIdle: undefined,
+    onExchangeEnd: undefined,
   };
   const ups = config.gateways.map((g) => createUpstream(g, config));
   const gw: Gateways = {
@@ -108,6 +108,8 @@ export async function startRelay(config: RelayConfig, opts: RelayOptions = {}): 
   const close = (timeoutMs = config.shutdownTimeoutMs): Promise<void> => {
     closed ??= (async () => {
       state.closing = true;
+      // Answers already under way went out with keep-alive; close each connection once it is idle.
+      state.onExchangeEnd = () => setImmediate(() => server.closeIdleConnections());
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;

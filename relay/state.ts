@@ -14,6 +14,6 @@ export interface RelayState {
   inFlight: number;
   /** Set on shutdown: answers carry `Connection: close`. */
   closing: boolean;
-  /** Called when inFlight drops to zero (graceful shutdown waits on it). */
-  onIdle: (() => void) | undefined;
+  /** Called after every exchange ends (shutdown uses it to close connections as they go idle). */
+  onExchangeEnd: (() => void) | undefined;
 }
