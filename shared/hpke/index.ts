@@ -34,6 +34,6 @@ export {
   kemParams,
 } from './ids.ts';
 export { DhKem } from './kem.ts';
-export type { AeadKey, DhKeyPair, Primitives } from './primitives.ts';
+export type { AeadKey, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 export { webPrimitives } from './primitives-web.ts';
 export { CipherSuite, getSuite, type SenderSetup } from './suite.ts';

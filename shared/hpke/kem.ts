@@ -11,13 +11,15 @@ import { concat } from '../bytes.ts';
 import { decryptError, invalidArgument, TacitError } from '../errors.ts';
 import { type KemParams, kemParams } from './ids.ts';
 import { kemSuiteId, LABEL, LabeledKdf } from './labeled.ts';
-import type { DhKeyPair, Primitives } from './primitives.ts';
+import type { DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 
 const EMPTY = new Uint8Array(0);
+const RECIPIENT_CACHE = 16;
 
 export class DhKem {
   readonly params: KemParams;
   readonly #kdf: LabeledKdf;
+  readonly #recipients = new Map<string, Promise<DhPublicKey>>();
 
   constructor(
     readonly primitives: Primitives,
@@ -25,6 +27,22 @@ export class DhKem {
   ) {
     this.params = kemParams(kemId);
     this.#kdf = new LabeledKdf(primitives, this.params.hash, kemSuiteId(kemId));
+  }
+
+  /**
+   * Recipient keys imported once: a client sends many requests to the same gateway key, and an
+   * import costs about a third of a DH. Bounded; a key that fails to import is not kept.
+   */
+  #recipient(pkR: Uint8Array): Promise<DhPublicKey> {
+    const k = String.fromCharCode(...pkR);
+    let p = this.#recipients.get(k);
+    if (p === undefined) {
+      if (this.#recipients.size >= RECIPIENT_CACHE) this.#recipients.clear();
+      p = this.primitives.importPublicKey(this.params.curve, pkR.slice());
+      p.catch(() => this.#recipients.delete(k));
+      this.#recipients.set(k, p);
+    }
+    return p;
   }
 
   async #extractAndExpand(dh: Uint8Array, kemContext: Uint8Array): Promise<Uint8Array> {
@@ -45,12 +63,13 @@ export class DhKem {
     let dh: Uint8Array;
     let enc: Uint8Array;
     try {
+      const pk = await this.#recipient(pkR);
       const e =
         ephemeral === undefined
           ? await this.primitives.generateKeyPair(curve)
           : await this.primitives.importKeyPair(curve, ephemeral);
       enc = e.publicKey;
-      dh = await this.primitives.dh(e, pkR);
+      dh = await this.primitives.dh(e, pk);
     } catch (cause) {
       throw new TacitError('ERR_INVALID_ARGUMENT', 'invalid recipient public key', { cause });
     }
@@ -62,7 +81,7 @@ export class DhKem {
     if (enc.length !== this.params.Nenc || skR.curve !== this.params.curve) throw decryptError();
     let dh: Uint8Array;
     try {
-      dh = await this.primitives.dh(skR, enc);
+      dh = await this.primitives.dh(skR, await this.primitives.importPublicKey(skR.curve, enc));
     } catch (cause) {
       throw decryptError(cause);
     }

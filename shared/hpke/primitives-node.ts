@@ -25,7 +25,7 @@ import {
 } from 'node:crypto';
 import { equalBytes } from '../bytes.ts';
 import { AEAD, type AeadId, type CurveName, HASH_LENGTH, type HashName } from './ids.ts';
-import type { AeadKey, DhKeyPair, Primitives } from './primitives.ts';
+import type { AeadKey, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 
 const NAME = 'node';
 const NODE_HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -45,18 +45,12 @@ function leftPad(bytes: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-// A client sends many requests to one gateway key: remember the last imported X25519 public key so
-// that it is not re-imported every time (a KeyObject import costs about as much as a DH).
-let lastPeer: { bytes: Uint8Array; key: KeyObject } | undefined;
 function x25519Public(pk: Uint8Array): KeyObject {
   if (pk.length !== 32) throw new RangeError('bad X25519 public key length');
-  if (lastPeer !== undefined && equalBytes(lastPeer.bytes, pk)) return lastPeer.key;
-  const key = createPublicKey({
+  return createPublicKey({
     key: { kty: 'OKP', crv: 'X25519', x: buf(pk).toString('base64url') },
     format: 'jwk',
   });
-  lastPeer = { bytes: pk.slice(), key };
-  return key;
 }
 
 function x25519PublicOf(sk: KeyObject): Uint8Array {
@@ -65,7 +59,7 @@ function x25519PublicOf(sk: KeyObject): Uint8Array {
   return u8(der.subarray(der.length - 32));
 }
 
-function ensure(pair: DhKeyPair): KeyObject | ECDH {
+function ensure(pair: DhKeyPair | DhPublicKey): KeyObject | ECDH {
   if (pair.backend !== NAME) throw new TypeError(`key pair belongs to backend ${pair.backend}`);
   return pair.handle as KeyObject | ECDH;
 }
@@ -157,17 +151,26 @@ export const nodePrimitives: Primitives = {
     return leftPad(u8((h as ECDH).getPrivateKey()), COORD[pair.curve]);
   },
 
+  async importPublicKey(curve, pk) {
+    if (curve === 'X25519') return { curve, publicKey: pk, backend: NAME, handle: x25519Public(pk) };
+    // SEC1 uncompressed form only (RFC 9180 7.1.1); computeSecret checks that the point is on the curve.
+    if (pk.length !== 1 + 2 * COORD[curve] || pk[0] !== 0x04)
+      throw new RangeError('not an uncompressed point');
+    return { curve, publicKey: pk, backend: NAME, handle: buf(pk) };
+  },
+
   async dh(pair, peer) {
     const h = ensure(pair);
+    const ph = ensure(peer);
+    if (pair.curve !== peer.curve) throw new TypeError('curve mismatch');
     if (pair.curve === 'X25519') {
-      const out = u8(diffieHellman({ privateKey: h as KeyObject, publicKey: x25519Public(peer) }));
+      const out = u8(diffieHellman({ privateKey: h as KeyObject, publicKey: ph as KeyObject }));
       // RFC 9180 7.1.4: an all-zero output means a small-order peer key; abort.
       if (out.every((x) => x === 0)) throw new Error('all-zero DH output');
       return out;
     }
     // computeSecret validates that the point is on the curve; the output is the x-coordinate.
-    if (peer[0] !== 0x04) throw new Error('not an uncompressed point');
-    return leftPad(u8((h as ECDH).computeSecret(peer)), COORD[pair.curve]);
+    return leftPad(u8((h as ECDH).computeSecret(ph as unknown as Buffer)), COORD[pair.curve]);
   },
 
   async extract(hash, salt, ikm) {

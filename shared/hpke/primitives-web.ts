@@ -6,7 +6,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { concat, fromBase64, toBase64 } from '../bytes.ts';
 import { AEAD, type AeadId, type CurveName, HASH_LENGTH, type HashName } from './ids.ts';
-import type { AeadKey, DhKeyPair, Primitives } from './primitives.ts';
+import type { AeadKey, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 
 const subtle = globalThis.crypto.subtle;
 const NAME = 'webcrypto';
@@ -74,11 +74,7 @@ async function importPrivate(curve: CurveName, sk: Uint8Array, pk?: Uint8Array):
   return { curve, publicKey, backend: NAME, handle };
 }
 
-async function importPublic(curve: CurveName, pk: Uint8Array): Promise<CryptoKey> {
-  return subtle.importKey('raw', b(pk), algorithm(curve), false, []);
-}
-
-function ensure(pair: DhKeyPair): CryptoKey {
+function ensure(pair: DhKeyPair | DhPublicKey): CryptoKey {
   if (pair.backend !== NAME) throw new TypeError(`key pair belongs to backend ${pair.backend}`);
   return pair.handle as CryptoKey;
 }
@@ -128,9 +124,22 @@ export const webPrimitives: Primitives = {
     return sk.length >= n ? sk : concat(new Uint8Array(n - sk.length), sk);
   },
 
+  async importPublicKey(curve, pk) {
+    // RFC 9180 7.1.1: fixed-length encodings; the NIST curves use the uncompressed SEC1 form only.
+    if (
+      pk.length !== (curve === 'X25519' ? 32 : 1 + 2 * COORD[curve]) ||
+      (curve !== 'X25519' && pk[0] !== 4)
+    ) {
+      throw new RangeError('bad public key encoding');
+    }
+    const handle = await subtle.importKey('raw', b(pk), algorithm(curve), false, []);
+    return { curve, publicKey: pk, backend: NAME, handle };
+  },
+
   async dh(pair, peer) {
     const priv = ensure(pair);
-    const pub = await importPublic(pair.curve, peer);
+    const pub = ensure(peer);
+    if (pair.curve !== peer.curve) throw new TypeError('curve mismatch');
     const alg = pair.curve === 'X25519' ? { name: 'X25519', public: pub } : { name: 'ECDH', public: pub };
     const out = new Uint8Array(await subtle.deriveBits(alg, priv, CURVE_BITS[pair.curve]));
     // RFC 9180 7.1.4: an all-zero X25519 output means a small-order peer key; abort.

@@ -28,6 +28,15 @@ export interface DhKeyPair {
   readonly handle: unknown;
 }
 
+/** A peer's public key imported into one backend (validated as a point of the curve). */
+export interface DhPublicKey {
+  readonly curve: CurveName;
+  readonly publicKey: Uint8Array;
+  readonly backend: string;
+  /** Backend-private. */
+  readonly handle: unknown;
+}
+
 /** An AEAD key bound once, then used for many nonces (a chunked stream, an HPKE context). */
 export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
@@ -47,10 +56,15 @@ export interface Primitives {
   /** RFC 9180 7.1.2 SerializePrivateKey. */
   exportPrivateKey(pair: DhKeyPair): Promise<Uint8Array>;
   /**
-   * DH(sk, pk): the X25519 output, or the x-coordinate for the NIST curves (RFC 9180 7.1.1). Rejects an
-   * invalid public key and (X25519) an all-zero output (RFC 9180 7.1.4).
+   * RFC 9180 7.1.1 DeserializePublicKey: rejects a wrong length, a compressed or off-curve point.
+   * Imported once, a key can serve many DHs (a client sends many requests to one gateway key).
    */
-  dh(pair: DhKeyPair, peerPublicKey: Uint8Array): Promise<Uint8Array>;
+  importPublicKey(curve: CurveName, publicKey: Uint8Array): Promise<DhPublicKey>;
+  /**
+   * DH(sk, pk): the X25519 output, or the x-coordinate for the NIST curves (RFC 9180 7.1.1). Rejects
+   * (X25519) an all-zero output (RFC 9180 7.1.4).
+   */
+  dh(pair: DhKeyPair, peer: DhPublicKey): Promise<Uint8Array>;
   /** RFC 5869 2.2 HKDF-Extract. `salt` may be empty (then HashLen zeros). */
   extract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
   /** RFC 5869 2.3 HKDF-Expand, `length` <= 255 * HashLen. */
