@@ -146,7 +146,8 @@ export class EngineCore {
     return this.running.length + this.waiting.length + this.swappedOut.length > 0;
   }
 
-  async step(): Promise<void> {
+  /** One scheduling step; false when nothing could run. */
+  async step(): Promise<boolean> {
     this.stepNo++;
     this.expireSessions();
     for (const seq of [...this.running, ...this.waiting, ...this.swappedOut]) {
@@ -154,7 +155,7 @@ export class EngineCore {
     }
     this.swapIn();
     this.admit();
-    if (this.running.length === 0) return;
+    if (this.running.length === 0) return false;
     const cands = this.running.map((s) => ({
       id: s.id,
       pending: s.pending(),
@@ -195,6 +196,7 @@ export class EngineCore {
         if (seq.computed === seq.tokens.length) this.sampleNext(seq, logits.subarray(i * V, (i + 1) * V), at);
       });
     }
+    return true;
   }
 
   // --- admission -------------------------------------------------------------------------------
@@ -492,7 +494,7 @@ export class EngineCore {
     this.sessions.close(s);
   }
 
-  private expireSessions(): void {
+  expireSessions(): void {
     for (const s of this.sessions.expired(this.o.now())) this.sessions.close(s);
   }
 

@@ -89,6 +89,10 @@ export interface EngineStats {
   preemptions: { swap: number; recompute: number };
   queueDepth: number;
   runningSequences: number;
+  /** Tokens held in the KV of running sequences (utilisation = kvTokens / (blocksUsed * blockSize)). */
+  kvTokens?: number;
+  /** Most sequences that ran at once since start. */
+  peakRunning?: number;
   /** How many sequences of `contextTokens` the KV budget holds. */
   capacityAt(contextTokens: number): number;
 }
@@ -116,8 +120,8 @@ export interface Engine {
 
 /** Options of `createEngine` (enclave/engine/engine.ts). Every field but the model has a default. */
 export interface EngineOptions {
-  /** Path of the ONNX model file, with its config (graph-contract.ts ModelConfig) beside it. */
-  modelPath: string;
+  /** A built-in model name ('tiny', 'small') or an exported model's path, as enclave/model loadModel takes. */
+  model: string;
   /** KV pool budget in bytes (default 256 MiB). */
   kvMemoryBytes?: number;
   /** Host memory for offloaded KV before it spills, encrypted, to disk (default 1 GiB). */
@@ -145,6 +149,8 @@ export interface EngineOptions {
   reserveMaxContext?: boolean;
   /** Context lengths reported by stats().capacityAt (default 512, 1024, 2048, maxContext). */
   capacityLengths?: number[];
+  /** Most sequences running at once (default 256). */
+  maxRunning?: number;
 }
 
 export type EngineErrorCode =
