@@ -21,6 +21,17 @@ import type { ModelManifest } from './manifest.ts';
 import { MANIFEST_FORMAT, serializeManifest } from './manifest.ts';
 import { BUILTIN_SEED, builtinWeights } from './weights.ts';
 
+/**
+ * The sha256 of each built-in model file. The builder is deterministic (seeded weights, V8's
+ * platform-independent Math, no timestamps), so these are known in advance: loadModel refuses a cached
+ * file with another digest, and a test fails when a change to the builder changes the bytes (update
+ * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
+ */
+export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
+  tiny: 'cae6ac3363e75d56f5c6c8ff18af38dc5c2080054a8bf7b8944a611c6faf093c',
+  small: 'f3bb39b1b0b3a7121f1f85a0909763c4f2d8c7fa0a2d47620cebbf969e17a305',
+});
+
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `TACIT_CACHE_DIR`, or `<repo>/.cache` (gitignored). */

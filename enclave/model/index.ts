@@ -2,6 +2,7 @@
 
 export type { BuiltModel } from './build.ts';
 export {
+  BUILTIN_DIGESTS,
   buildModel,
   buildModelBytes,
   builtinModelStem,

@@ -12,8 +12,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { invalidArgument, TacitError } from '../../shared/errors.ts';
-import { ensureBuiltinModel, sha256Hex } from './build.ts';
+import { invalidArgument, isTacitError, TacitError } from '../../shared/errors.ts';
+import { BUILTIN_DIGESTS, buildModel, ensureBuiltinModel, sha256Hex } from './build.ts';
 import { isBuiltinModelName } from './config.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { INPUTS, OUTPUTS } from './graph-contract.ts';
@@ -109,13 +109,26 @@ async function verifyInterface(bytes: Uint8Array, config: ModelConfig, blockSize
   }
 }
 
-/** Resolves, verifies and describes a model (see the file comment). */
+/**
+ * Resolves, verifies and describes a model (see the file comment). A built-in model must also have
+ * its pinned digest (build.ts BUILTIN_DIGESTS); a cached copy that fails verification is rebuilt once.
+ */
 export async function loadModel(pathOrName: string): Promise<LoadedModel> {
-  if (typeof pathOrName !== 'string' || pathOrName === '')
+  if (typeof pathOrName !== 'string' || pathOrName === '') {
     throw invalidArgument('model must be a name or a path');
-  const manifestPath = await manifestPathFor(
-    isBuiltinModelName(pathOrName) ? await ensureBuiltinModel(pathOrName) : pathOrName,
-  );
+  }
+  if (!isBuiltinModelName(pathOrName)) return loadVerified(pathOrName);
+  const pinned = BUILTIN_DIGESTS[pathOrName];
+  try {
+    return await loadVerified(await ensureBuiltinModel(pathOrName), pinned);
+  } catch (e) {
+    if (!isTacitError(e, 'ERR_VERIFY') && !isTacitError(e, 'ERR_MALFORMED')) throw e;
+    return loadVerified((await buildModel(pathOrName)).onnxPath, pinned);
+  }
+}
+
+async function loadVerified(path: string, pinnedDigest?: string): Promise<LoadedModel> {
+  const manifestPath = await manifestPathFor(path);
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
@@ -131,8 +144,12 @@ export async function loadModel(pathOrName: string): Promise<LoadedModel> {
     throw new TacitError('ERR_INVALID_ARGUMENT', `cannot read model file ${onnxPath}`, { cause });
   }
   const digest = sha256Hex(bytes);
-  if (digest !== manifest.digest)
+  if (digest !== manifest.digest) {
     throw verifyError('sha256 of the model file differs from the manifest digest');
+  }
+  if (pinnedDigest !== undefined && digest !== pinnedDigest) {
+    throw verifyError('not the pinned digest of this built-in model');
+  }
   await verifyInterface(bytes, manifest.config, manifest.blockSize);
   return {
     config: manifest.config,

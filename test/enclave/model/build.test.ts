@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILTIN_CONFIGS,
+  BUILTIN_DIGESTS,
   buildModelBytes,
   builtinConfig,
   builtinWeights,
@@ -70,6 +71,8 @@ describe('building', () => {
     expect(Buffer.compare(a.onnx, b.onnx)).toBe(0);
     expect(a.manifest.digest).toBe(sha256(a.onnx));
     expect(b.manifest).toEqual(a.manifest);
+    // Known answer: the bytes attestation and receipts will name. A change here must be deliberate.
+    expect(a.manifest.digest).toBe(BUILTIN_DIGESTS.tiny);
   });
 
   it('caches the built model and reuses it', async () => {
@@ -112,6 +115,16 @@ describe('loading', () => {
     expect(m.blockSize).toBe(16);
     expect(m.digest).toBe(sha256(readFileSync(m.onnxPath)));
     expect(m.params).toBe(3_086_592);
+  });
+
+  it('rebuilds a corrupted cached built-in model instead of trusting it', async () => {
+    const path = await ensureBuiltinModel('tiny');
+    const bad = Buffer.from(onnx);
+    bad[bad.length - 10]! ^= 0xff;
+    writeFileSync(path, bad);
+    const m = await loadModel('tiny');
+    expect(m.digest).toBe(BUILTIN_DIGESTS.tiny);
+    expect(sha256(readFileSync(path))).toBe(BUILTIN_DIGESTS.tiny);
   });
 
   it('loads an exported model by folder, manifest path or model path', async () => {
