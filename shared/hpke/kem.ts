@@ -7,7 +7,7 @@
  *     eae_prk = LabeledExtract("", "eae_prk", dh)
  *     shared_secret = LabeledExpand(eae_prk, "shared_secret", kem_context, Nsecret)
  */
-import { concat } from '../bytes.ts';
+import { equalBytes } from '../bytes.ts';
 import { decryptError, invalidArgument, TacitError } from '../errors.ts';
 import { type KemParams, kemParams } from './ids.ts';
 import { kemSuiteId, LABEL, LabeledKdf } from './labeled.ts';
@@ -19,7 +19,7 @@ const RECIPIENT_CACHE = 16;
 export class DhKem {
   readonly params: KemParams;
   readonly #kdf: LabeledKdf;
-  readonly #recipients = new Map<string, Promise<DhPublicKey>>();
+  readonly #recipients: { bytes: Uint8Array; key: Promise<DhPublicKey> }[] = [];
 
   constructor(
     readonly primitives: Primitives,
@@ -34,18 +34,21 @@ export class DhKem {
    * import costs about a third of a DH. Bounded; a key that fails to import is not kept.
    */
   #recipient(pkR: Uint8Array): Promise<DhPublicKey> {
-    const k = String.fromCharCode(...pkR);
-    let p = this.#recipients.get(k);
-    if (p === undefined) {
-      if (this.#recipients.size >= RECIPIENT_CACHE) this.#recipients.clear();
-      p = this.primitives.importPublicKey(this.params.curve, pkR.slice());
-      p.catch(() => this.#recipients.delete(k));
-      this.#recipients.set(k, p);
-    }
-    return p;
+    for (const r of this.#recipients) if (equalBytes(r.bytes, pkR)) return r.key;
+    if (this.#recipients.length >= RECIPIENT_CACHE) this.#recipients.shift();
+    const entry = {
+      bytes: pkR.slice(),
+      key: this.primitives.importPublicKey(this.params.curve, pkR.slice()),
+    };
+    entry.key.catch(() => {
+      const i = this.#recipients.indexOf(entry);
+      if (i >= 0) this.#recipients.splice(i, 1);
+    });
+    this.#recipients.push(entry);
+    return entry.key;
   }
 
-  async #extractAndExpand(dh: Uint8Array, kemContext: Uint8Array): Promise<Uint8Array> {
+  async #extractAndExpand(dh: Uint8Array, kemContext: readonly Uint8Array[]): Promise<Uint8Array> {
     const prk = await this.#kdf.extract(EMPTY, LABEL.eae_prk, dh);
     return this.#kdf.expand(prk, LABEL.shared_secret, kemContext, this.params.Nsecret);
   }
@@ -73,7 +76,7 @@ export class DhKem {
     } catch (cause) {
       throw new TacitError('ERR_INVALID_ARGUMENT', 'invalid recipient public key', { cause });
     }
-    return { sharedSecret: await this.#extractAndExpand(dh, concat(enc, pkR)), enc };
+    return { sharedSecret: await this.#extractAndExpand(dh, [enc, pkR]), enc };
   }
 
   /** Recipient side. Any failure (bad point, small-order key) is ERR_DECRYPT, like a bad tag. */
@@ -85,6 +88,6 @@ export class DhKem {
     } catch (cause) {
       throw decryptError(cause);
     }
-    return this.#extractAndExpand(dh, concat(enc, skR.publicKey));
+    return this.#extractAndExpand(dh, [enc, skR.publicKey]);
   }
 }

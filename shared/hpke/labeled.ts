@@ -7,7 +7,7 @@
  */
 import { concat, utf8 } from '../bytes.ts';
 import type { HashName } from './ids.ts';
-import type { Primitives } from './primitives.ts';
+import type { Bytes, Primitives } from './primitives.ts';
 
 const HPKE_V1 = utf8.encode('HPKE-v1');
 
@@ -15,6 +15,16 @@ export function i2osp(n: number, len: number): Uint8Array {
   const out = new Uint8Array(len);
   for (let i = len - 1, v = n; i >= 0 && v > 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
   return out;
+}
+
+const LENGTHS = new Map<number, Uint8Array>();
+function lengthPrefix(n: number): Uint8Array {
+  let l = LENGTHS.get(n);
+  if (l === undefined) {
+    l = i2osp(n, 2);
+    if (LENGTHS.size < 64) LENGTHS.set(n, l);
+  }
+  return l;
 }
 
 /** RFC 9180 4.1: suite_id = "KEM" || I2OSP(kem_id, 2). */
@@ -40,14 +50,16 @@ export class LabeledKdf {
   }
 
   extract(salt: Uint8Array, label: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
-    return this.primitives.extract(this.hash, salt, concat(this.#prefix, label, ikm));
+    return this.primitives.extract(this.hash, salt, [this.#prefix, label, ikm]);
   }
 
-  expand(prk: Uint8Array, label: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+  /** `info` may be given in parts (kem_context = enc || pkRm), read as their concatenation. */
+  expand(prk: Uint8Array, label: Uint8Array, info: Bytes, length: number): Promise<Uint8Array> {
+    const head = [lengthPrefix(length), this.#prefix, label];
     return this.primitives.expand(
       this.hash,
       prk,
-      concat(i2osp(length, 2), this.#prefix, label, info),
+      info instanceof Uint8Array ? [...head, info] : [...head, ...info],
       length,
     );
   }

@@ -20,12 +20,13 @@ import {
   diffieHellman,
   type ECDH,
   generateKeyPairSync,
+  type Hmac,
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
 import { equalBytes } from '../bytes.ts';
 import { AEAD, type AeadId, type CurveName, HASH_LENGTH, type HashName } from './ids.ts';
-import type { AeadKey, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
+import type { AeadKey, Bytes, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 
 const NAME = 'node';
 const NODE_HASH: Record<HashName, string> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
@@ -72,6 +73,19 @@ function gcmName(aead: AeadId): string {
 }
 
 const TAG = 16;
+const ZEROS: Record<HashName, Uint8Array> = {
+  'SHA-256': new Uint8Array(32),
+  'SHA-384': new Uint8Array(48),
+  'SHA-512': new Uint8Array(64),
+};
+// HKDF-Expand block counters 1..255 (RFC 5869 2.3), allocated once.
+const COUNTER = Array.from({ length: 256 }, (_, i) => new Uint8Array([i]));
+
+function update(h: Hmac, data: Bytes): Hmac {
+  if (data instanceof Uint8Array) return h.update(data);
+  for (const d of data) h.update(d);
+  return h;
+}
 
 function aeadKey(aead: AeadId, key: Uint8Array): AeadKey {
   const name = gcmName(aead);
@@ -174,8 +188,8 @@ export const nodePrimitives: Primitives = {
   },
 
   async extract(hash, salt, ikm) {
-    const key = salt.length === 0 ? new Uint8Array(HASH_LENGTH[hash]) : salt;
-    return u8(createHmac(NODE_HASH[hash], key).update(ikm).digest());
+    const key = salt.length === 0 ? ZEROS[hash] : salt;
+    return u8(update(createHmac(NODE_HASH[hash], key), ikm).digest());
   },
 
   async expand(hash, prk, info, length) {
@@ -184,20 +198,15 @@ export const nodePrimitives: Primitives = {
     const name = NODE_HASH[hash];
     // Single-block expansions (every HPKE and OHTTP label) take the short path.
     if (length <= n) {
-      const t = createHmac(name, prk)
-        .update(info)
-        .update(new Uint8Array([1]))
-        .digest();
+      const t = update(createHmac(name, prk), info).update(COUNTER[1]!).digest();
       return u8(t.subarray(0, length));
     }
     const out = new Uint8Array(Math.ceil(length / n) * n);
     let t: Uint8Array = new Uint8Array(0);
     for (let i = 0; i * n < length; i++) {
       t = u8(
-        createHmac(name, prk)
-          .update(t)
-          .update(info)
-          .update(new Uint8Array([i + 1]))
+        update(createHmac(name, prk).update(t), info)
+          .update(COUNTER[i + 1]!)
           .digest(),
       );
       out.set(t, i * n);

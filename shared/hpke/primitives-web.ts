@@ -147,12 +147,14 @@ export const webPrimitives: Primitives = {
     return out;
   },
 
-  async extract(hash, salt, ikm) {
+  async extract(hash, salt, ikmParts) {
+    const ikm = ikmParts instanceof Uint8Array ? ikmParts : concat(...ikmParts);
     // RFC 5869 2.2: an absent salt is HashLen zeros (WebCrypto refuses zero-length HMAC keys).
     return hmac(hash, salt.length === 0 ? new Uint8Array(HASH_LENGTH[hash]) : salt, ikm);
   },
 
-  async expand(hash, prk, info, length) {
+  async expand(hash, prk, infoParts, length) {
+    const info = infoParts instanceof Uint8Array ? infoParts : concat(...infoParts);
     const n = HASH_LENGTH[hash];
     if (length > 255 * n) throw new RangeError('HKDF-Expand length too large');
     const k = await subtle.importKey('raw', b(prk), { name: 'HMAC', hash }, false, ['sign']);

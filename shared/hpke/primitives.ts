@@ -15,6 +15,9 @@
  */
 import type { AeadId, CurveName, HashName } from './ids.ts';
 
+/** Bytes, whole or as parts to be read as their concatenation. */
+export type Bytes = Uint8Array | readonly Uint8Array[];
+
 /**
  * A DH private key imported into one backend, with its serialized public key (RFC 9180 7.1.1
  * SerializePublicKey). The handle is opaque and only valid with the backend that made it.
@@ -65,10 +68,13 @@ export interface Primitives {
    * (X25519) an all-zero output (RFC 9180 7.1.4).
    */
   dh(pair: DhKeyPair, peer: DhPublicKey): Promise<Uint8Array>;
-  /** RFC 5869 2.2 HKDF-Extract. `salt` may be empty (then HashLen zeros). */
-  extract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array>;
-  /** RFC 5869 2.3 HKDF-Expand, `length` <= 255 * HashLen. */
-  expand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
+  /**
+   * RFC 5869 2.2 HKDF-Extract. `salt` may be empty (then HashLen zeros). `ikm` may come in parts
+   * (their concatenation is the input), so that labeled inputs need no copy.
+   */
+  extract(hash: HashName, salt: Uint8Array, ikm: Bytes): Promise<Uint8Array>;
+  /** RFC 5869 2.3 HKDF-Expand, `length` <= 255 * HashLen; `info` may come in parts. */
+  expand(hash: HashName, prk: Uint8Array, info: Bytes, length: number): Promise<Uint8Array>;
   /** Binds an AEAD key of the right length for `aead`. */
   aeadKey(aead: AeadId, key: Uint8Array): Promise<AeadKey>;
   /** Cryptographically secure random bytes. */

@@ -12,7 +12,7 @@
  * The key schedule context depends only on the suite and `info`, so it is cached per info (OHTTP
  * uses one info per key configuration).
  */
-import { concat } from '../bytes.ts';
+import { concat, equalBytes } from '../bytes.ts';
 import { decryptError } from '../errors.ts';
 import { HpkeContext } from './context.ts';
 import { type AeadParams, aeadParams, type KdfParams, kdfParams } from './ids.ts';
@@ -34,7 +34,7 @@ export class CipherSuite {
   readonly kdf: KdfParams;
   readonly aead: AeadParams;
   readonly #labeled: LabeledKdf;
-  readonly #ksc = new Map<string, Promise<Uint8Array>>();
+  readonly #ksc: { info: Uint8Array; ksc: Promise<Uint8Array> }[] = [];
 
   /** Throws ERR_UNSUPPORTED for an id this library does not implement. */
   constructor(
@@ -50,17 +50,15 @@ export class CipherSuite {
   }
 
   #keyScheduleContext(info: Uint8Array): Promise<Uint8Array> {
-    const k = String.fromCharCode(...info);
-    let ksc = this.#ksc.get(k);
-    if (ksc === undefined) {
-      ksc = (async () => {
-        const pskIdHash = await this.#labeled.extract(EMPTY, LABEL.psk_id_hash, EMPTY);
-        const infoHash = await this.#labeled.extract(EMPTY, LABEL.info_hash, info);
-        return concat(MODE_BASE, pskIdHash, infoHash);
-      })();
-      if (this.#ksc.size >= CACHE_LIMIT) this.#ksc.clear();
-      this.#ksc.set(k, ksc);
-    }
+    // A linear scan: a suite sees one info per key configuration, so this holds a handful of entries.
+    for (const e of this.#ksc) if (equalBytes(e.info, info)) return e.ksc;
+    const ksc = (async () => {
+      const pskIdHash = await this.#labeled.extract(EMPTY, LABEL.psk_id_hash, EMPTY);
+      const infoHash = await this.#labeled.extract(EMPTY, LABEL.info_hash, info);
+      return concat(MODE_BASE, pskIdHash, infoHash);
+    })();
+    if (this.#ksc.length >= CACHE_LIMIT) this.#ksc.shift();
+    this.#ksc.push({ info: info.slice(), ksc });
     return ksc;
   }
 
