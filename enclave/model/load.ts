@@ -63,7 +63,12 @@ async function manifestPathFor(path: string): Promise<string> {
   const dir = await isDirectory(path);
   if (dir === undefined) throw invalidArgument(`no model at ${path}`);
   if (dir) {
-    const jsons = (await readdir(path)).filter((f) => f.endsWith('.json'));
+    let jsons: string[];
+    try {
+      jsons = (await readdir(path)).filter((f) => f.endsWith('.json'));
+    } catch (cause) {
+      throw new TacitError('ERR_INVALID_ARGUMENT', `cannot list model folder ${path}`, { cause });
+    }
     if (jsons.includes('manifest.json')) return join(path, 'manifest.json');
     if (jsons.length === 1) return join(path, jsons[0]!);
     throw invalidArgument(`expected manifest.json or exactly one .json manifest in ${path}`);

@@ -10,7 +10,8 @@
  *
  * Tool use: an assistant message's tool_calls are rendered as one JSON line per call after its text,
  * `{"id":...,"name":...,"arguments":...}`; a tool message starts with a JSON line `{"tool_call_id":...}`.
- * 'developer' (the newer name for 'system' in the OpenAI API) is rendered as system.
+ * 'developer' (the newer name for 'system' in the OpenAI API) is rendered as system. A message's
+ * optional `name` is not rendered: the built-in models have no notion of participants.
  */
 import { invalidArgument } from '../../shared/errors.ts';
 import { encode } from './encode.ts';
