@@ -131,11 +131,12 @@ function makeRequest(head: RequestHead, body: BodyInit | null, signal?: AbortSig
   };
   if (body instanceof ReadableStream) init.duplex = 'half';
   if (signal !== undefined) init.signal = signal;
+  // Characters that would move parts of the target elsewhere once joined into a URL (userinfo, path,
+  // query or fragment inside the authority; a fragment inside the path).
+  if (/[/?#@\\]/.test(authority) || head.path.includes('#'))
+    throw unsupported('request target not representable as a URL');
   try {
-    const req = new Request(`${head.scheme}://${authority}${head.path}`, init);
-    if (new URL(req.url).host !== authority.toLowerCase())
-      throw new TypeError('authority changed by URL parsing');
-    return req;
+    return new Request(`${head.scheme}://${authority}${head.path}`, init);
   } catch (e) {
     throw unsupported('request not representable as a Request', e);
   }
@@ -209,10 +210,7 @@ async function open<H>(
   if (noBody(head)) {
     // Read and check the rest now: there is no body stream to report an error on.
     for await (const p of parts) {
-      if (p.type === 'content') {
-        await parts.return(undefined);
-        throw unsupported('content on a message that cannot have a body');
-      }
+      if (p.type === 'content') throw unsupported('content on a message that cannot have a body');
       if (p.type === 'trailers') trailers = p.trailers;
     }
     return { head, informational, body: null, trailers: Promise.resolve(trailers) };
