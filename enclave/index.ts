@@ -9,7 +9,8 @@ import { type ApiOptions, createApiApp } from './api/app.ts';
 import { builtinCodec } from './api/builtin-codec.ts';
 import type { ApiMetrics } from './api/metrics.ts';
 import type { TextCodec } from './api/text-codec.ts';
-import type { Engine } from './engine/types.ts';
+import { createEngine } from './engine/engine.ts';
+import type { Engine, EngineOptions } from './engine/types.ts';
 
 export type { ApiOptions } from './api/app.ts';
 export type { ApiErrorBody } from './api/errors.ts';
@@ -30,9 +31,14 @@ export type {
 export { EngineError } from './engine/types.ts';
 
 export interface InferenceAppOptions extends Omit<ApiOptions, 'engine' | 'codec'> {
-  /** The engine to serve. */
-  engine: Engine;
-  /** close() closes the engine too (default true). */
+  /**
+   * The engine to start: a built-in model name ('tiny', 'small') or an exported model's path, plus
+   * KV budget, queue limit and the rest (enclave/engine/types.ts). Default `{ model: 'tiny' }`.
+   */
+  engineOptions?: EngineOptions;
+  /** Or an engine already running (tests, embedding); then `engineOptions` is ignored. */
+  engine?: Engine;
+  /** close() closes the engine too (default: true when this function started it). */
   ownsEngine?: boolean;
   /** The model's tokenizer (default: the built-in byte-level one). */
   codec?: TextCodec;
@@ -42,22 +48,31 @@ export interface InferenceApp {
   app: Hono;
   engine: Engine;
   metrics: ApiMetrics;
-  /** Stops the engine (when owned); in-flight requests end with an error. */
+  /** Stops the engine (when owned); in-flight requests end with an error. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function createInferenceApp(opts: InferenceAppOptions): Promise<InferenceApp> {
-  const { engine, ownsEngine = true, codec = builtinCodec(opts.engine.model.vocabSize), ...api } = opts;
-  const { app, metrics } = createApiApp({ ...api, engine, codec });
-  let closed = false;
-  return {
-    app,
-    engine,
-    metrics,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      if (ownsEngine) await engine.close();
-    },
-  };
+export async function createInferenceApp(opts: InferenceAppOptions = {}): Promise<InferenceApp> {
+  const { engine: given, engineOptions, ownsEngine, codec: givenCodec, ...api } = opts;
+  const engine = given ?? (await createEngine(engineOptions ?? { model: 'tiny' }));
+  const owned = ownsEngine ?? given === undefined;
+  try {
+    const codec = givenCodec ?? builtinCodec(engine.model.vocabSize);
+    const { app, metrics } = createApiApp({ ...api, engine, codec });
+    let closed = false;
+    return {
+      app,
+      engine,
+      metrics,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        if (owned) await engine.close();
+      },
+    };
+  } catch (e) {
+    // A bad option (e.g. a public prefix the codec refuses) must not leave a worker thread behind.
+    if (owned) await engine.close();
+    throw e;
+  }
 }
