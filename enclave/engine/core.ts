@@ -108,9 +108,9 @@ export class EngineCore {
         `the prompt has ${p.length} tokens; the model holds ${maxContext}`,
       );
     }
-    const longest = this.o.reserveMaxContext
-      ? maxContext
-      : Math.min(maxContext, p.length + req.sampling.maxTokens);
+    // The prompt and its first token must fit the pool (the baseline: its whole reservation). A
+    // sequence that later outgrows the pool ends with 'length' rather than being refused up front.
+    const longest = this.o.reserveMaxContext ? maxContext : p.length + 1;
     if (Sequence.blocksFor(longest, this.bs) > this.numBlocks - 1) {
       throw new EngineError('context_length_exceeded', `${longest} tokens do not fit the KV memory budget`);
     }
@@ -166,7 +166,10 @@ export class EngineCore {
     for (const run of plan) {
       for (const row of run) {
         const seq = this.byId.get(row.id)!;
-        if (seq.state === 'running' && !this.ensureBlocks(seq, seq.computed + row.n)) this.preempt(seq);
+        if (seq.state !== 'running' || this.ensureBlocks(seq, seq.computed + row.n)) continue;
+        // Nobody left to preempt: the pool cannot hold this sequence any longer.
+        if (this.running.length === 1) this.finish(seq, 'length');
+        else this.preempt(seq);
       }
     }
     for (const run of plan) {

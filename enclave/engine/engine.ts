@@ -1,9 +1,15 @@
 /**
  * `createEngine()`: the main-thread handle of the engine. It starts the worker (worker.ts) with tsx's
  * loader, so that the same .ts sources run from the CLI, from vitest and from the launcher, and from
- * then on only speaks messages (protocol.ts). Generation is an async iterable of events; aborting the
+ * then on only speaks messages (protocol.ts). On Node 20 `execArgv: ['--import', 'tsx']` does not
+ * apply the hooks to a worker's entry module (measured: "Unknown file extension .ts"), so the worker
+ * is a two-line bootstrap that registers tsx's ESM hooks and then imports worker.ts. Generation is an async iterable of events; aborting the
  * request's signal, or leaving the loop early, cancels it in the worker (blocks freed next step).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CoreStats } from './core.ts';
 import type { CallValue, FromWorker, SessionOp, ToWorker, WorkerConfig } from './protocol.ts';
@@ -43,11 +49,24 @@ export function workerConfig(o: EngineOptions): WorkerConfig {
   return { model: o.model, intraOpNumThreads: o.intraOpNumThreads ?? 1, core };
 }
 
+/** tsx's ESM register API, found through its package exports map rather than a hard-coded path. */
+function tsxApiUrl(): string {
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('tsx/package.json'));
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  return pathToFileURL(join(dir, pkg.exports['./esm/api']!.import.default)).href;
+}
+
+export function startWorker(config: WorkerConfig): Worker {
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, execArgv: [], workerData: config });
+}
+
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), {
-    execArgv: ['--import', 'tsx'],
-    workerData: workerConfig(opts),
-  });
+  const worker = startWorker(workerConfig(opts));
   const streams = new Map<number, Stream>();
   const calls = new Map<number, { resolve: (v: CallValue) => void; reject: (e: EngineError) => void }>();
   let nextId = 1;
