@@ -54,7 +54,12 @@ async function measure(fn: RoundTrip, ms: number): Promise<number> {
 
 // ---- ours -----------------------------------------------------------------------------------------
 
-async function oursRoundTrip(p: Primitives, kemId: number, aeadId: number, size: number): Promise<RoundTrip> {
+export async function oursRoundTrip(
+  p: Primitives,
+  kemId: number,
+  aeadId: number,
+  size: number,
+): Promise<RoundTrip> {
   const kdfId = kemParams(kemId).hash === 'SHA-384' ? KDF.HKDF_SHA384 : KDF.HKDF_SHA256;
   const key = await generateOhttpKey({ keyId: 1, kemId: kemId as 0x20, suites: [{ kdfId, aeadId }] }, p);
   const keys: ServerKey[] = [await importServerKey(key, p)];
@@ -124,7 +129,7 @@ function open(key: Buffer, nonce: Buffer, ct: Buffer): Buffer {
   return Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]);
 }
 
-function floorRoundTrip(size: number): RoundTrip {
+export function floorRoundTrip(size: number): RoundTrip {
   const r = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'jwk' } });
   const pkR = Buffer.from((r.publicKey as unknown as JsonWebKey).x!, 'base64url');
   const skR: KeyObject = r.privateKey;

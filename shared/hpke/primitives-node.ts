@@ -88,29 +88,40 @@ function update(h: Hmac, data: Bytes): Hmac {
 }
 
 function aeadKey(aead: AeadId, key: Uint8Array): AeadKey {
-  const name = gcmName(aead);
+  const name = gcmName(aead) as CipherGCMTypes;
+  // GCM's tag length defaults to 16; ChaCha20-Poly1305 needs it said.
+  const opts = aead === AEAD.CHACHA20_POLY1305 ? { authTagLength: TAG } : undefined;
   const k = Buffer.from(key);
   return {
     async seal(nonce, aad, plaintext) {
-      const c = createCipheriv(name as CipherGCMTypes, k, nonce, { authTagLength: TAG });
-      c.setAAD(aad, { plaintextLength: plaintext.length });
-      const out = Buffer.allocUnsafe(plaintext.length + TAG);
-      let n = c.update(plaintext).copy(out, 0);
-      n += c.final().copy(out, n);
-      c.getAuthTag().copy(out, n);
-      return u8(out);
+      const c = createCipheriv(name, k, nonce, opts);
+      if (aad.length > 0) c.setAAD(aad);
+      const head = c.update(plaintext);
+      const tail = c.final();
+      const tag = c.getAuthTag();
+      const out = new Uint8Array(head.length + tail.length + TAG);
+      out.set(head, 0);
+      if (tail.length > 0) out.set(tail, head.length);
+      out.set(tag, head.length + tail.length);
+      return out;
     },
     async open(nonce, aad, ciphertext) {
       if (ciphertext.length < TAG) throw new Error('ciphertext shorter than the tag');
-      const d = createDecipheriv(name as CipherGCMTypes, k, nonce, { authTagLength: TAG });
+      const d = createDecipheriv(name, k, nonce, opts);
       const ctLen = ciphertext.length - TAG;
       d.setAuthTag(ciphertext.subarray(ctLen));
-      d.setAAD(aad, { plaintextLength: ctLen });
+      if (aad.length > 0) d.setAAD(aad);
       const head = d.update(ciphertext.subarray(0, ctLen));
-      const tail = d.final();
+      const tail = d.final(); // throws if the tag does not verify
       return u8(tail.length === 0 ? head : Buffer.concat([head, tail]));
     },
   };
+}
+
+function allZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  return acc === 0;
 }
 
 export const nodePrimitives: Primitives = {
@@ -180,7 +191,7 @@ export const nodePrimitives: Primitives = {
     if (pair.curve === 'X25519') {
       const out = u8(diffieHellman({ privateKey: h as KeyObject, publicKey: ph as KeyObject }));
       // RFC 9180 7.1.4: an all-zero output means a small-order peer key; abort.
-      if (out.every((x) => x === 0)) throw new Error('all-zero DH output');
+      if (allZero(out)) throw new Error('all-zero DH output');
       return out;
     }
     // computeSecret validates that the point is on the curve; the output is the x-coordinate.

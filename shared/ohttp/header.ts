@@ -24,20 +24,29 @@ export interface RequestHeader {
 }
 
 export function encodeHeader(config: KeyConfig, suite: SymmetricSuite): Uint8Array {
-  const hdr = new Uint8Array(HEADER_LENGTH);
-  const v = new DataView(hdr.buffer);
-  hdr[0] = config.keyId;
-  v.setUint16(1, config.kemId);
-  v.setUint16(3, suite.kdfId);
-  v.setUint16(5, suite.aeadId);
-  return hdr;
+  const { keyId, kemId } = config;
+  const { kdfId, aeadId } = suite;
+  return new Uint8Array([
+    keyId,
+    kemId >> 8,
+    kemId & 0xff,
+    kdfId >> 8,
+    kdfId & 0xff,
+    aeadId >> 8,
+    aeadId & 0xff,
+  ]);
 }
 
 /** Reads the 7-byte header at the start of `bytes` (ERR_TRUNCATED if shorter). */
 export function decodeHeader(bytes: Uint8Array): RequestHeader {
   if (bytes.length < HEADER_LENGTH) throw truncated('encapsulated request header');
-  const v = new DataView(bytes.buffer, bytes.byteOffset, HEADER_LENGTH);
-  return { keyId: bytes[0]!, kemId: v.getUint16(1), kdfId: v.getUint16(3), aeadId: v.getUint16(5) };
+  const b = bytes;
+  return {
+    keyId: b[0]!,
+    kemId: (b[1]! << 8) | b[2]!,
+    kdfId: (b[3]! << 8) | b[4]!,
+    aeadId: (b[5]! << 8) | b[6]!,
+  };
 }
 
 export function buildInfo(label: Uint8Array, hdr: Uint8Array): Uint8Array {
@@ -64,18 +73,17 @@ export function lookupKey(keys: readonly ServerKey[], bytes: Uint8Array): Parsed
   const key = findKey(keys, h);
   const end = HEADER_LENGTH + kemParams(h.kemId).Nenc;
   if (bytes.length < end) throw truncated('encapsulated request (enc)');
-  return { ...h, key, hdr: bytes.slice(0, HEADER_LENGTH), enc: bytes.slice(HEADER_LENGTH, end), length: end };
+  const { keyId, kemId, kdfId, aeadId } = h;
+  const hdr = bytes.slice(0, HEADER_LENGTH);
+  return { keyId, kemId, kdfId, aeadId, key, hdr, enc: bytes.slice(HEADER_LENGTH, end), length: end };
 }
 
 /** RFC 9458 5.2: the key with this key id, KEM and an offered (KDF, AEAD), or ERR_UNKNOWN_KEY. */
 export function findKey(keys: readonly ServerKey[], h: RequestHeader): ServerKey {
-  const key = keys.find(
-    (k) =>
-      k.config.keyId === h.keyId &&
-      k.config.kemId === h.kemId &&
-      k.config.suites.some((s) => s.kdfId === h.kdfId && s.aeadId === h.aeadId),
-  );
-  if (key === undefined)
-    throw new TacitError('ERR_UNKNOWN_KEY', `unknown key id ${h.keyId} or unsupported suite`);
-  return key;
+  for (const key of keys) {
+    const c = key.config;
+    if (c.keyId !== h.keyId || c.kemId !== h.kemId) continue;
+    for (const s of c.suites) if (s.kdfId === h.kdfId && s.aeadId === h.aeadId) return key;
+  }
+  throw new TacitError('ERR_UNKNOWN_KEY', `unknown key id ${h.keyId} or unsupported suite`);
 }
