@@ -33,7 +33,7 @@ interface LoadResult {
   p99ms: number;
   errors: number;
   non2xx: number;
-  /** Requests including the warm-up second, for the CPU cost per request. */
+  /** Requests in the measured phase (the same as the latency samples), for the CPU cost per request. */
   total: number;
   /** CPU time the proxy process spent per request (µs), from /proc; robust when the machine is busy. */
   proxyCpuUsPerRequest?: number;
@@ -44,23 +44,35 @@ function flag(args: string[], name: string, def: number): number {
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
 }
 
-/** Runs `node --import tsx <this file> <role> ...` pinned to `cores`; resolves on its first JSON line. */
-function child(
-  role: string,
-  args: string[],
-  cores: string | undefined,
-): Promise<{ p: ChildProcess; first: unknown }> {
+/** Runs `node --import tsx <this file> <role> ...` pinned to `cores`; `next()` gives its next JSON line. */
+function spawnRole(role: string, args: string[], cores: string | undefined) {
   const node = [process.execPath, '--import', 'tsx', self, role, ...args];
   const cmd = cores === undefined ? node : ['taskset', '-c', cores, ...node];
   const p = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role}: no answer in 60 s`)), 60_000);
-    p.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-    createInterface({ input: p.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ p, first: JSON.parse(line) });
-    });
+  const lines = createInterface({ input: p.stdout! })[Symbol.asyncIterator]();
+  let exited = false;
+  p.once('exit', () => {
+    exited = true;
   });
+  const next = async (): Promise<unknown> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${role}: no answer in 120 s`)), 120_000);
+    });
+    try {
+      const r = await Promise.race([lines.next(), timeout]);
+      if (r.done || exited) throw new Error(`${role} exited`);
+      return JSON.parse(r.value) as unknown;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { p, next };
+}
+
+async function child(role: string, args: string[], cores: string | undefined) {
+  const c = spawnRole(role, args, cores);
+  return { p: c.p, first: await c.next() };
 }
 
 async function load(
@@ -71,11 +83,12 @@ async function load(
   proxyPid?: number,
 ): Promise<LoadResult> {
   const args = [url, String(o.duration), String(o.connections), String(o.size), name];
+  const c = spawnRole('__load', args, cores);
+  await c.next(); // warmed up: the measured phase starts now
   const cpu0 = proxyPid === undefined ? 0 : cpuSeconds(proxyPid);
-  const { p, first } = await child('__load', args, cores);
-  p.kill();
-  const r = first as LoadResult;
+  const r = (await c.next()) as LoadResult;
   if (proxyPid !== undefined) r.proxyCpuUsPerRequest = ((cpuSeconds(proxyPid) - cpu0) * 1e6) / r.total;
+  c.p.kill();
   return r;
 }
 
@@ -299,8 +312,11 @@ async function loadRole(url: string, duration: number, connections: number, size
   let errors = 0;
   let non2xx = 0;
   let recording = false;
-  const warmupEnd = performance.now() + 1_000;
-  const end = warmupEnd + duration * 1000;
+  // Warm-up: at least 1 s and 5,000 requests (a JIT needs requests, not seconds, to settle), at
+  // most 30 s. Only the measured phase is recorded; `total` counts it too, for the CPU per request.
+  const started = performance.now();
+  let warm = 0;
+  let end = Number.POSITIVE_INFINITY;
   let total = 0;
   const worker = async () => {
     while (performance.now() < end) {
@@ -317,9 +333,16 @@ async function loadRole(url: string, duration: number, connections: number, size
       } catch {
         errors++;
       }
-      total++;
-      if (recording) lat.push(performance.now() - t0);
-      else if (performance.now() >= warmupEnd) recording = true;
+      if (recording) {
+        total++;
+        lat.push(performance.now() - t0);
+      } else if ((++warm >= 5_000 && t0 - started >= 1_000) || t0 - started >= 30_000) {
+        recording = true;
+        end = performance.now() + duration * 1000;
+        errors = 0;
+        non2xx = 0;
+        process.stdout.write('{"phase":"measuring"}\n');
+      }
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
