@@ -20,7 +20,10 @@ export interface GatewayConfig {
   readonly keysFile: string;
   /** Inner requests for `https://<name>/...` go to the built-in target. */
   readonly name: string;
-  /** `builtin` runs the enclave's inference API in-process; `none` disables the built-in target. */
+  /**
+   * The built-in target: `builtin` (the enclave's inference API with the default built-in model),
+   * `echo` (gateway/echo-target.ts, no model), or `none` (upstreams only).
+   */
   readonly model: string;
   readonly targets: readonly UpstreamTarget[];
   /** Generate a new key this often (null: only on SIGHUP / restart). */
@@ -100,7 +103,7 @@ export function buildConfig(
   if (str('name') !== undefined) c.name = str('name')!;
   if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(c.name)) errors.push(`--name must be a host name`);
   if (str('model') !== undefined) c.model = str('model')!;
-  if (c.model !== 'builtin' && c.model !== 'none') errors.push(`--model must be 'builtin' or 'none'`);
+  if (!['builtin', 'echo', 'none'].includes(c.model)) errors.push(`--model must be builtin, echo or none`);
 
   const targets: UpstreamTarget[] = [...c.targets];
   for (const t of (values.target as string[] | undefined) ?? []) {

@@ -9,13 +9,13 @@ import { isTacitError } from '../shared/errors.ts';
 import { createGatewayApp } from './app.ts';
 import { handleChunkedRequest } from './chunked.ts';
 import type { GatewayConfig } from './config.ts';
+import { createEchoApp } from './echo-target.ts';
 import type { GatewayDeps } from './handle.ts';
 import { KeyRing } from './keys/ring.ts';
 import { readStore, writeStore } from './keys/store.ts';
 import { ConcurrencyLimit } from './limits.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { ReplayGuard } from './replay.ts';
-import { createStandinApp } from './standin-target.ts';
 import { createDispatcher, type FetchLike } from './targets.ts';
 
 export interface GatewayOptions {
@@ -76,8 +76,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   let builtin = opts.builtin;
   let closeBuiltin: () => Promise<void> = async () => {};
-  if (builtin === undefined && config.model === 'builtin') {
-    const target = createStandinApp();
+  if (builtin === undefined && config.model !== 'none') {
+    const target = config.model === 'echo' ? createEchoApp() : await builtinTarget();
     builtin = (req) => target.app.fetch(req);
     closeBuiltin = target.close;
   }
@@ -140,4 +140,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       await closeBuiltin();
     },
   };
+}
+
+/**
+ * The enclave's inference API (the only enclave/ entry the gateway may import), started in-process:
+ * the gateway calls its hono `fetch` directly, so plaintext never crosses a socket.
+ */
+async function builtinTarget(): Promise<{ app: { fetch: FetchLike }; close(): Promise<void> }> {
+  // TEMPORARY until enclave/index.ts can start its own engine: the echo target stands in.
+  return createEchoApp();
 }

@@ -2,7 +2,7 @@
 import { type Command, UsageError } from '../command.ts';
 
 const usage = `Usage: tacit gateway --keys FILE [--port N] [--host 127.0.0.1] [--name tacit.local]
-                     [--target ORIGIN=URL]... [--model builtin|none]
+                     [--target ORIGIN=URL]... [--model builtin|echo|none]
                      [--rotate-every DURATION] [--grace DURATION] [--keys-max-age DURATION]
                      [--max-body BYTES] [--max-concurrent N] [--timeout DURATION]
                      [--drain-timeout DURATION] [--date-window DURATION] [--log-level LEVEL]

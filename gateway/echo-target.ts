@@ -1,17 +1,24 @@
 /**
- * TEMPORARY stand-in for the built-in target until `enclave/index.ts` (createInferenceApp) lands:
- * an honest echo. It lists itself at GET /v1/models in the OpenAI shape and answers chat
- * completions by echoing the last user message, streamed (SSE) or not. It runs no model.
+ * The echo target (`--model echo`): runs no model. It lists itself at GET /v1/models in the OpenAI
+ * shape, answers chat completions by echoing the last user message (streamed as server-sent events
+ * or not), and `POST /echo` returns its body. For tests, benchmarks (it isolates the gateway's own
+ * cost) and trying the wire path without the inference engine.
  */
 import { Hono } from 'hono';
 
-export const STANDIN_MODEL = 'tacit-echo';
+export const ECHO_MODEL = 'tacit-echo';
 
-export function createStandinApp(): { app: Hono; close(): Promise<void> } {
+export function createEchoApp(): { app: Hono; close(): Promise<void> } {
   const app = new Hono();
   app.get('/v1/models', (c) =>
-    c.json({ object: 'list', data: [{ id: STANDIN_MODEL, object: 'model', created: 0, owned_by: 'tacit' }] }),
+    c.json({ object: 'list', data: [{ id: ECHO_MODEL, object: 'model', created: 0, owned_by: 'tacit' }] }),
   );
+  app.post('/echo', async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    return new Response(body, {
+      headers: { 'content-type': c.req.header('content-type') ?? 'application/octet-stream' },
+    });
+  });
   app.post('/v1/chat/completions', async (c) => {
     const body = (await c.req.json().catch(() => null)) as {
       messages?: { role?: string; content?: unknown }[];
@@ -22,7 +29,7 @@ export function createStandinApp(): { app: Hono; close(): Promise<void> } {
     }
     const last = body.messages.filter((m) => m.role === 'user').at(-1);
     const text = `echo: ${typeof last?.content === 'string' ? last.content : ''}`;
-    const base = { id: 'chatcmpl-echo', created: Math.floor(Date.now() / 1000), model: STANDIN_MODEL };
+    const base = { id: 'chatcmpl-echo', created: Math.floor(Date.now() / 1000), model: ECHO_MODEL };
     if (body.stream !== true) {
       return c.json({
         ...base,
