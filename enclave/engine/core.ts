@@ -515,8 +515,24 @@ export class EngineCore {
     const { pool } = this.ctx;
     const capacityAt: Record<number, number> = {};
     for (const n of [...this.o.capacityLengths, this.runner.maxContext]) capacityAt[n] = this.capacityAt(n);
+    // Filled slots of used blocks, each block counted once however many hold it (shared prefixes).
+    const filled = new Map<number, number>();
+    const fill = (blocks: readonly number[], tokens: number): void => {
+      blocks.forEach((b, i) => {
+        const n = Math.max(0, Math.min(this.bs, tokens - i * this.bs));
+        if (n > (filled.get(b) ?? 0)) filled.set(b, n);
+      });
+    };
+    for (const s of this.running) fill(s.blocks, s.computed);
+    for (const s of this.sessions.all()) {
+      fill(
+        s.entries.map((e) => ('block' in e ? e.block : 0)),
+        s.tokens.length,
+      );
+    }
+    filled.delete(0);
     let kvTokens = 0;
-    for (const s of this.running) kvTokens += s.computed;
+    for (const n of filled.values()) kvTokens += n;
     return {
       blocksTotal: this.numBlocks - 1,
       blocksUsed: pool.usedCount,

@@ -89,7 +89,7 @@ export interface EngineStats {
   preemptions: { swap: number; recompute: number };
   queueDepth: number;
   runningSequences: number;
-  /** Tokens held in the KV of running sequences (utilisation = kvTokens / (blocksUsed * blockSize)). */
+  /** Filled token slots of used blocks, shared blocks once (utilisation = kvTokens / (blocksUsed * blockSize)). */
   kvTokens?: number;
   /** Most sequences that ran at once since start. */
   peakRunning?: number;
