@@ -20,7 +20,7 @@ import { ApiError, internalError, invalidRequest } from './errors.ts';
 import type { TokenTimer } from './metrics.ts';
 import type { InferenceParams } from './params.ts';
 import type { ApiFinishReason } from './responses.ts';
-import { cacheSaltFor } from './session.ts';
+import { cacheSaltFor, engineSessionKey } from './session.ts';
 import type { TextCodec } from './text-codec.ts';
 
 export interface BuildContext {
@@ -68,7 +68,7 @@ export function buildGenerateRequest(
     signal: ctx.signal,
   };
   if (params.seed !== undefined) req.sampling.seed = params.seed;
-  if (params.sessionId !== undefined) req.sessionId = params.sessionId;
+  if (params.sessionId !== undefined) req.sessionId = engineSessionKey(params.sessionId);
   return req;
 }
 

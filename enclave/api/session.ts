@@ -4,7 +4,9 @@
  * A session id is chosen by the client and is a capability: whoever knows it can continue, pause or
  * close the conversation and may hit its cached prefix. So it must be long and unguessable (16-128
  * URL-safe characters, e.g. a random UUID or 128-bit base64url), it is never echoed in errors and
- * never logged, and the engine only ever sees a salt derived from it.
+ * never logged, and the engine never holds it: it keys the session by a hash of it
+ * (`engineSessionKey`) and scopes the cache by another (`cacheSaltFor`), so nothing the engine keeps
+ * (session table, offloaded KV, stats) lets anyone take the session over.
  *
  * Salt (why it exists): a prefix-cache hit is visible as a faster first token, which would let one
  * client learn what another one sent. So cache sharing is scoped: by the session (the same agent
@@ -43,6 +45,16 @@ export function sessionOf(bodyValue: unknown, headerValue: string | undefined): 
   return fromBody ?? fromHeader;
 }
 
+/** A one-way, domain-separated hash (SHA-256, base64url). */
+function tagged(domain: string, id: string): string {
+  return createHash('sha256').update(`${domain}\0${id}`).digest('base64url');
+}
+
+/** The name the engine knows a session by. */
+export function engineSessionKey(sessionId: string): string {
+  return `k:${tagged('tacit-session-key', sessionId)}`;
+}
+
 export const PUBLIC_SALT = 'public';
 
 /** Starts `tokens` with `prefix`? */
@@ -64,8 +76,7 @@ export function cacheSaltFor(
 ): string {
   if (publicPrefixes.some((p) => startsWith(promptTokens, p))) return PUBLIC_SALT;
   if (sessionId !== undefined) {
-    // Domain-separated hash: the engine (and anything it logs) never holds the capability itself.
-    return `s:${createHash('sha256').update(`tacit-cache-salt\0${sessionId}`).digest('base64url')}`;
+    return `s:${tagged('tacit-cache-salt', sessionId)}`;
   }
   return `r:${randomBytes(16).toString('base64url')}`;
 }

@@ -14,50 +14,56 @@ import type { Context } from 'hono';
 import type { SessionInfo } from '../../engine/types.ts';
 import { type ApiContext, readJson } from '../context.ts';
 import { invalidRequest, sessionNotFound } from '../errors.ts';
-import { requireSessionId } from '../session.ts';
+import { engineSessionKey, requireSessionId } from '../session.ts';
 import { optInteger, rejectUnknownKeys, requireObject } from '../validate.ts';
 
 /** A day: long enough for any agent's tool call, short enough that forgotten sessions go away. */
 const MAX_TTL_MS = 24 * 60 * 60 * 1000;
 
-function sessionObject(s: SessionInfo) {
-  return {
-    id: s.id,
-    object: 'session' as const,
-    state: s.state,
-    context_tokens: s.contextTokens,
-    ttl_ms: s.ttlMs,
-  };
+/** The session as the client knows it: its own id, never the engine's key. */
+function sessionObject(id: string, s: SessionInfo) {
+  // Whole milliseconds: the engine's clock is sub-millisecond, the API's unit is not.
+  const ttl = s.ttlMs === null ? null : Math.max(0, Math.round(s.ttlMs));
+  return { id, object: 'session' as const, state: s.state, context_tokens: s.contextTokens, ttl_ms: ttl };
 }
 
-function idOf(c: Context): string {
-  return requireSessionId(c.req.param('id') ?? '', 'id');
+/** The client's id from the path, and the key the engine knows the session by. */
+function idOf(c: Context): { id: string; key: string } {
+  const id = requireSessionId(c.req.param('id') ?? '', 'id');
+  return { id, key: engineSessionKey(id) };
 }
 
 export function sessionHandlers(ctx: ApiContext) {
   const e = ctx.engine;
   return {
     get: async (c: Context): Promise<Response> => {
-      const s = await e.getSession(idOf(c));
+      const { id, key } = idOf(c);
+      const s = await e.getSession(key);
       if (s === undefined || s.state === 'closed') throw sessionNotFound();
-      return c.json(sessionObject(s));
+      return c.json(sessionObject(id, s));
     },
-    pause: async (c: Context): Promise<Response> => c.json(sessionObject(await e.pauseSession(idOf(c)))),
-    resume: async (c: Context): Promise<Response> => c.json(sessionObject(await e.resumeSession(idOf(c)))),
+    pause: async (c: Context): Promise<Response> => {
+      const { id, key } = idOf(c);
+      return c.json(sessionObject(id, await e.pauseSession(key)));
+    },
+    resume: async (c: Context): Promise<Response> => {
+      const { id, key } = idOf(c);
+      return c.json(sessionObject(id, await e.resumeSession(key)));
+    },
     ttl: async (c: Context): Promise<Response> => {
-      const id = idOf(c);
+      const { id, key } = idOf(c);
       const body = requireObject(await readJson(c.req.raw), null);
       rejectUnknownKeys(body, new Set(['ttl_ms']));
       if (!('ttl_ms' in body))
         throw invalidRequest('you must provide ttl_ms', 'ttl_ms', 'missing_required_parameter');
       const ttl = optInteger(body.ttl_ms, 'ttl_ms', 1, MAX_TTL_MS) ?? null;
-      return c.json(sessionObject(await e.setSessionTtl(id, ttl)));
+      return c.json(sessionObject(id, await e.setSessionTtl(key, ttl)));
     },
     close: async (c: Context): Promise<Response> => {
-      const id = idOf(c);
-      const s = await e.getSession(id);
+      const { id, key } = idOf(c);
+      const s = await e.getSession(key);
       if (s === undefined || s.state === 'closed') throw sessionNotFound();
-      await e.closeSession(id);
+      await e.closeSession(key);
       return c.json({ id, object: 'session.deleted' as const, deleted: true });
     },
   };

@@ -144,7 +144,8 @@ describe('API over the real engine (tiny model)', () => {
     expect(got.json.context_tokens as number).toBeGreaterThan(0);
     expect((await call('POST', '/pause')).json.state).not.toBe('active');
     expect((await call('POST', '/resume')).json.state).toBe('active');
-    expect((await call('PUT', '/ttl', { ttl_ms: 5000 })).json.ttl_ms).toBeLessThanOrEqual(5000);
+    const ttl = (await call('PUT', '/ttl', { ttl_ms: 5000 })).json.ttl_ms as number;
+    expect(Number.isInteger(ttl) && ttl > 4000 && ttl <= 5000).toBe(true);
     expect((await call('DELETE')).json).toEqual({ id, object: 'session.deleted', deleted: true });
     expect((await call('GET')).status).toBe(404);
   });

@@ -3,13 +3,16 @@
  * a request names its session and picks its prefix-cache salt.
  */
 import { describe, expect, it } from 'vitest';
+import { engineSessionKey } from '../../../enclave/api/session.ts';
 import { chat, setup } from './support/app.ts';
 import { byteCodec, bytesOf } from './support/byte-codec.ts';
 
 const ID = 'agent-0123456789abcdef';
+/** The engine never sees the capability, only a hash of it. */
+const KEY = engineSessionKey(ID);
 
 function withSession(engine: ReturnType<typeof setup>['engine']) {
-  engine.sessions.set(ID, { id: ID, state: 'active', contextTokens: 42, ttlMs: 60_000 });
+  engine.sessions.set(KEY, { id: KEY, state: 'active', contextTokens: 42, ttlMs: 60_000 });
 }
 
 describe('session routes', () => {
@@ -33,7 +36,7 @@ describe('session routes', () => {
     expect((await (await app.request(`/v1/sessions/${ID}/pause`, { method: 'POST' })).json()).state).toBe(
       'paused',
     );
-    expect(engine.sessions.get(ID)!.state).toBe('paused');
+    expect(engine.sessions.get(KEY)!.state).toBe('paused');
     expect((await (await app.request(`/v1/sessions/${ID}/resume`, { method: 'POST' })).json()).state).toBe(
       'active',
     );
@@ -50,7 +53,7 @@ describe('session routes', () => {
       });
     expect((await (await put('{"ttl_ms":5000}')).json()).ttl_ms).toBe(5000);
     expect((await (await put('{"ttl_ms":null}')).json()).ttl_ms).toBeNull();
-    expect(engine.sessions.get(ID)!.ttlMs).toBeNull();
+    expect(engine.sessions.get(KEY)!.ttlMs).toBeNull();
     for (const [body, param] of [
       ['{"ttl_ms":0}', 'ttl_ms'],
       ['{"ttl_ms":1.5}', 'ttl_ms'],
@@ -72,7 +75,7 @@ describe('session routes', () => {
     withSession(engine);
     const res = await app.request(`/v1/sessions/${ID}`, { method: 'DELETE' });
     expect(await res.json()).toEqual({ id: ID, object: 'session.deleted', deleted: true });
-    expect(engine.sessions.get(ID)!.state).toBe('closed');
+    expect(engine.sessions.get(KEY)!.state).toBe('closed');
     expect((await app.request(`/v1/sessions/${ID}`)).status).toBe(404);
     expect((await app.request(`/v1/sessions/${ID}`, { method: 'DELETE' })).status).toBe(404);
   });
@@ -109,7 +112,8 @@ describe('naming a session and the cache salt', () => {
     await post('/v1/chat/completions', chat('a', { session_id: ID }));
     await post('/v1/chat/completions', chat('a'), { 'tacit-session-id': ID });
     await post('/v1/chat/completions', chat('a', { session_id: ID }), { 'tacit-session-id': ID });
-    expect(engine.requests.map((r) => r.sessionId)).toEqual([ID, ID, ID]);
+    expect(engine.requests.map((r) => r.sessionId)).toEqual([KEY, KEY, KEY]);
+    expect(KEY).not.toContain(ID);
   });
 
   it('the salt is per session (never the id itself), random without one, public for a public prefix', async () => {

@@ -3,6 +3,7 @@
  * engine: models, chat and text completions (plain and streamed), usage, and error mapping.
  */
 import { describe, expect, it } from 'vitest';
+import { engineSessionKey } from '../../../enclave/api/session.ts';
 import { chat, NOW, setup } from './support/app.ts';
 import { bytesOf, END, roleToken } from './support/byte-codec.ts';
 import { readSse } from './support/scripted-engine.ts';
@@ -101,7 +102,7 @@ describe('POST /v1/chat/completions', () => {
       maxTokens: 9,
       stop: [[END], bytesOf('\n\n'), bytesOf('User:')],
     });
-    expect(req.sessionId).toBe('agent-session-0001');
+    expect(req.sessionId).toBe(engineSessionKey('agent-session-0001'));
     expect(req.signal).toBeInstanceOf(AbortSignal);
   });
 
