@@ -167,7 +167,7 @@ describe('AWS Nitro attestation sample', () => {
         t[i]! ^= x;
         await reason(verifyNitroAttestation(t, {}, VALID_AT));
       }),
-      fcParams(150),
+      fcParams(100),
     );
   });
 });

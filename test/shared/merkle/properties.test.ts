@@ -66,7 +66,7 @@ describe('Merkle proof properties', async () => {
           if (n > 1) expect(await ok(verifyInclusion(leaves[i]!, (i + 1) % n, n, proof, root))).toBe(false);
         },
       ),
-      fcParams(150),
+      fcParams(100),
     );
   });
 
@@ -91,7 +91,7 @@ describe('Merkle proof properties', async () => {
             expect(await ok(verifyConsistency(m, n, proof, otherOld, newRoot))).toBe(false);
         },
       ),
-      fcParams(150),
+      fcParams(100),
     );
   });
 });
