@@ -198,6 +198,31 @@ describe('API over the real engine (tiny model)', () => {
     expect(ia.metrics.cancelled.get()).toBe(before + 1);
   });
 
+  it('a client that goes away before a plain answer is done frees its sequence too', async () => {
+    const before = ia.metrics.cancelled.get();
+    const abort = new AbortController();
+    const pending = fetch(`${served.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, prompt: 'Once upon a time', max_tokens: 3000, temperature: 0 }),
+      signal: abort.signal,
+    }).catch((e: unknown) => e);
+    let s = await ia.engine.stats();
+    for (let k = 0; k < 500 && s.runningSequences === 0; k++) {
+      await new Promise((r) => setTimeout(r, 10));
+      s = await ia.engine.stats();
+    }
+    expect(s.runningSequences).toBe(1);
+    abort.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    for (let k = 0; k < 500 && (s.runningSequences > 0 || ia.metrics.cancelled.get() === before); k++) {
+      await new Promise((r) => setTimeout(r, 10));
+      s = await ia.engine.stats();
+    }
+    expect(s.runningSequences).toBe(0);
+    expect(ia.metrics.cancelled.get()).toBe(before + 1);
+  });
+
   it('GET /metrics shows latencies and the engine pool', async () => {
     const text = await (await fetch(`${served.url}/metrics`)).text();
     const value = (name: string) =>
