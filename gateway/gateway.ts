@@ -147,6 +147,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
  * the gateway calls its hono `fetch` directly, so plaintext never crosses a socket.
  */
 async function builtinTarget(): Promise<{ app: { fetch: FetchLike }; close(): Promise<void> }> {
-  // TEMPORARY until enclave/index.ts can start its own engine: the echo target stands in.
-  return createEchoApp();
+  const { createInferenceApp } = await import('../enclave/index.ts');
+  return createInferenceApp({ engineOptions: { model: 'tiny' } });
 }

@@ -36,19 +36,23 @@ export const command: Command = {
     const onHup = () => void running.gateway.reload();
     process.on('SIGHUP', onHup);
     return new Promise<number>((resolve) => {
+      let draining = false;
       const stop = async (signal: string) => {
-        process.off('SIGTERM', onTerm);
-        process.off('SIGINT', onInt);
+        // Handlers stay installed while draining: a repeated signal must not fall back to the
+        // default action (killing the process mid-drain); a second SIGINT, though, means "now".
+        if (draining) {
+          if (signal === 'SIGINT') process.exit(130);
+          return;
+        }
+        draining = true;
         process.off('SIGHUP', onHup);
         log.info({ signal }, 'draining');
         const { unfinished } = await running.drain();
         log.info({ unfinished }, 'stopped');
         resolve(0);
       };
-      const onTerm = () => void stop('SIGTERM');
-      const onInt = () => void stop('SIGINT');
-      process.on('SIGTERM', onTerm);
-      process.on('SIGINT', onInt);
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
     });
   },
 };

@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type TacitClient } from '../../client/index.ts';
 import { nodePrimitives } from '../../shared/hpke/primitives-node.ts';
-import { keyStoreFile } from '../gateway/support/harness.ts';
+import { collect, fetchKeys, keyStoreFile, ohttpChunked } from '../gateway/support/harness.ts';
 import { type Proc, startGatewayProcess, startRelayProcess } from './support/processes.ts';
 
 let upstream: Server;
@@ -26,6 +26,19 @@ function upstreamHandler(req: IncomingMessage, res: import('node:http').ServerRe
     res.on('close', () => resolve(!ended));
   });
   upstreamSeen.push({ url: req.url!, closedEarly });
+  if (req.url === '/slow') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    let n = 0;
+    const t = setInterval(() => {
+      res.write(`tick${n};`);
+      if (++n === 5) {
+        clearInterval(t);
+        ended = true;
+        res.end();
+      }
+    }, 150);
+    return;
+  }
   if (req.url === '/forever') {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const t = setInterval(() => res.write('data: tick\n\n'), 20);
@@ -139,9 +152,26 @@ describe('upstream targets', () => {
 });
 
 describe('shutdown', () => {
-  it('the gateway drains on SIGTERM and exits 0', async () => {
+  it('on SIGTERM the gateway stops accepting, lets an open stream finish, and exits 0', async () => {
     const keys = await keyStoreFile();
-    const gw = await startGatewayProcess(['--keys', keys]);
-    expect(await gw.stop('SIGTERM')).toBe(0);
+    const gw = await startGatewayProcess([
+      '--keys',
+      keys,
+      '--model',
+      'echo',
+      '--target',
+      `https://cluster.internal=${upstreamUrl}`,
+    ]);
+    const send = (path: string, init: RequestInit) => fetch(`${gw.url}${path}`, init);
+    const [config] = await fetchKeys(send);
+    const a = await ohttpChunked(send, config!, { url: 'https://cluster.internal/slow' });
+    const first = await a.pieces!.next();
+    expect(first.value).toMatch(/^tick0;/);
+    gw.child.kill('SIGTERM');
+    // The open stream runs to its end, final chunk included...
+    expect(`${first.value}${await collect(a.pieces)}`).toBe('tick0;tick1;tick2;tick3;tick4;');
+    // ...while new connections are refused, and the process exits 0.
+    await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
+    expect(await gw.exited).toBe(0);
   });
 });

@@ -41,7 +41,12 @@ export async function makeGateway(
   } = {},
 ): Promise<Gateway & { send: Send }> {
   const keys = await keyStoreFile();
-  const { config, errors } = buildConfig(['--keys', keys, ...(opts.flags ?? [])], {}, opts.overrides);
+  // The echo target unless a test says otherwise: starting the inference engine is for the e2e tests.
+  const { config, errors } = buildConfig(
+    ['--keys', keys, '--model', 'echo', ...(opts.flags ?? [])],
+    {},
+    opts.overrides,
+  );
   if (config === null) throw new Error(errors.join('; '));
   const gw = await createGateway({
     config,
