@@ -9,6 +9,7 @@ import { decryptError, TacitError } from '../errors.ts';
 import type { AeadParams } from './ids.ts';
 import { LABEL, type LabeledKdf } from './labeled.ts';
 import type { AeadKey } from './primitives.ts';
+import { run, type Steps } from './steps.ts';
 
 /** XORs a counter into the low-order bytes of a copy of `base` (RFC 9180 5.2 ComputeNonce). */
 export function xorCounter(base: Uint8Array, seq: number): Uint8Array {
@@ -52,16 +53,17 @@ export class HpkeContext {
     return xorCounter(this.#baseNonce, this.#seq++);
   }
 
-  async seal(aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
-    return this.#aead.seal(this.#nextNonce(), aad, plaintext);
+  /** Seal, as a step (a value on a synchronous backend). */
+  *sealSteps(aad: Uint8Array, plaintext: Uint8Array): Steps<Uint8Array> {
+    return (yield this.#aead.seal(this.#nextNonce(), aad, plaintext)) as Uint8Array;
   }
 
-  /** Any failure is ERR_DECRYPT; the sequence number advances only on success. */
-  async open(aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+  /** Open, as a step. Any failure is ERR_DECRYPT; the sequence number advances only on success. */
+  *openSteps(aad: Uint8Array, ciphertext: Uint8Array): Steps<Uint8Array> {
     const nonce = xorCounter(this.#baseNonce, this.#seq);
     let pt: Uint8Array;
     try {
-      pt = await this.#aead.open(nonce, aad, ciphertext);
+      pt = (yield this.#aead.open(nonce, aad, ciphertext)) as Uint8Array;
     } catch (cause) {
       throw decryptError(cause);
     }
@@ -70,7 +72,19 @@ export class HpkeContext {
   }
 
   /** RFC 9180 5.3: secret export, `length` <= 255 * Nh. */
-  export(exporterContext: Uint8Array, length: number): Promise<Uint8Array> {
-    return this.#kdf.expand(this.#exporterSecret, LABEL.sec, exporterContext, length);
+  *exportSteps(exporterContext: Uint8Array, length: number): Steps<Uint8Array> {
+    return (yield this.#kdf.expand(this.#exporterSecret, LABEL.sec, exporterContext, length)) as Uint8Array;
+  }
+
+  async seal(aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return run(this.sealSteps(aad, plaintext));
+  }
+
+  async open(aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+    return run(this.openSteps(aad, ciphertext));
+  }
+
+  async export(exporterContext: Uint8Array, length: number): Promise<Uint8Array> {
+    return run(this.exportSteps(exporterContext, length));
   }
 }

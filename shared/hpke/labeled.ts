@@ -8,6 +8,7 @@
 import { concat, utf8 } from '../bytes.ts';
 import type { HashName } from './ids.ts';
 import type { Bytes, Primitives } from './primitives.ts';
+import type { MaybePromise } from './steps.ts';
 
 const HPKE_V1 = utf8.encode('HPKE-v1');
 
@@ -49,12 +50,12 @@ export class LabeledKdf {
     this.#prefix = concat(HPKE_V1, suiteId);
   }
 
-  extract(salt: Uint8Array, label: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
+  extract(salt: Uint8Array, label: Uint8Array, ikm: Uint8Array): MaybePromise<Uint8Array> {
     return this.primitives.extract(this.hash, salt, [this.#prefix, label, ikm]);
   }
 
   /** `info` may be given in parts (kem_context = enc || pkRm), read as their concatenation. */
-  expand(prk: Uint8Array, label: Uint8Array, info: Bytes, length: number): Promise<Uint8Array> {
+  expand(prk: Uint8Array, label: Uint8Array, info: Bytes, length: number): MaybePromise<Uint8Array> {
     const head = [lengthPrefix(length), this.#prefix, label];
     return this.primitives.expand(
       this.hash,

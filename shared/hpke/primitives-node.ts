@@ -4,7 +4,8 @@
  * parameter and defaults to the browser-safe `webPrimitives`.
  *
  * Why a second backend: measured on Node 20, node:crypto runs X25519 HPKE several times faster than
- * WebCrypto (synchronous calls, no per-call key import for HMAC and AES).
+ * WebCrypto (synchronous calls, no per-call key import for HMAC and AES). Every method here answers
+ * synchronously, so the key schedule runs without promises (steps.ts).
  * - X25519 keys are generated with `publicKeyEncoding: { format: 'jwk' }` and peer keys imported as
  *   JWK: exporting X25519 keys as JWK in a tight loop hung Node 20, and SPKI DER import is ~15x slower.
  * - P-256 / P-384 use `createECDH`, which takes raw SEC1 points and scalars directly.
@@ -93,7 +94,7 @@ function aeadKey(aead: AeadId, key: Uint8Array): AeadKey {
   const opts = aead === AEAD.CHACHA20_POLY1305 ? { authTagLength: TAG } : undefined;
   const k = Buffer.from(key);
   return {
-    async seal(nonce, aad, plaintext) {
+    seal(nonce, aad, plaintext) {
       const c = createCipheriv(name, k, nonce, opts);
       if (aad.length > 0) c.setAAD(aad);
       const head = c.update(plaintext);
@@ -105,7 +106,7 @@ function aeadKey(aead: AeadId, key: Uint8Array): AeadKey {
       out.set(tag, head.length + tail.length);
       return out;
     },
-    async open(nonce, aad, ciphertext) {
+    open(nonce, aad, ciphertext) {
       if (ciphertext.length < TAG) throw new Error('ciphertext shorter than the tag');
       const d = createDecipheriv(name, k, nonce, opts);
       const ctLen = ciphertext.length - TAG;
@@ -127,7 +128,7 @@ function allZero(bytes: Uint8Array): boolean {
 export const nodePrimitives: Primitives = {
   name: NAME,
 
-  async generateKeyPair(curve) {
+  generateKeyPair(curve) {
     if (curve === 'X25519') {
       const { publicKey, privateKey } = generateKeyPairSync('x25519', {
         publicKeyEncoding: { format: 'jwk' },
@@ -144,7 +145,7 @@ export const nodePrimitives: Primitives = {
     return { curve, publicKey: u8(ecdh.generateKeys()), backend: NAME, handle: ecdh };
   },
 
-  async importKeyPair(curve, sk, pk) {
+  importKeyPair(curve, sk, pk) {
     let handle: KeyObject | ECDH;
     let publicKey: Uint8Array;
     if (curve === 'X25519') {
@@ -167,7 +168,7 @@ export const nodePrimitives: Primitives = {
     return { curve, publicKey, backend: NAME, handle };
   },
 
-  async exportPrivateKey(pair) {
+  exportPrivateKey(pair) {
     const h = ensure(pair);
     if (pair.curve === 'X25519') {
       const der = (h as KeyObject).export({ format: 'der', type: 'pkcs8' });
@@ -176,7 +177,7 @@ export const nodePrimitives: Primitives = {
     return leftPad(u8((h as ECDH).getPrivateKey()), COORD[pair.curve]);
   },
 
-  async importPublicKey(curve, pk) {
+  importPublicKey(curve, pk) {
     if (curve === 'X25519') return { curve, publicKey: pk, backend: NAME, handle: x25519Public(pk) };
     // SEC1 uncompressed form only (RFC 9180 7.1.1); computeSecret checks that the point is on the curve.
     if (pk.length !== 1 + 2 * COORD[curve] || pk[0] !== 0x04)
@@ -184,7 +185,7 @@ export const nodePrimitives: Primitives = {
     return { curve, publicKey: pk, backend: NAME, handle: buf(pk) };
   },
 
-  async dh(pair, peer) {
+  dh(pair, peer) {
     const h = ensure(pair);
     const ph = ensure(peer);
     if (pair.curve !== peer.curve) throw new TypeError('curve mismatch');
@@ -198,12 +199,12 @@ export const nodePrimitives: Primitives = {
     return leftPad(u8((h as ECDH).computeSecret(ph as unknown as Buffer)), COORD[pair.curve]);
   },
 
-  async extract(hash, salt, ikm) {
+  extract(hash, salt, ikm) {
     const key = salt.length === 0 ? ZEROS[hash] : salt;
     return u8(update(createHmac(NODE_HASH[hash], key), ikm).digest());
   },
 
-  async expand(hash, prk, info, length) {
+  expand(hash, prk, info, length) {
     const n = HASH_LENGTH[hash];
     if (length > 255 * n) throw new RangeError('HKDF-Expand length too large');
     const name = NODE_HASH[hash];
@@ -225,7 +226,7 @@ export const nodePrimitives: Primitives = {
     return out.slice(0, length);
   },
 
-  async aeadKey(aead, key) {
+  aeadKey(aead, key) {
     return aeadKey(aead, key);
   },
 

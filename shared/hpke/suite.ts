@@ -18,7 +18,8 @@ import { HpkeContext } from './context.ts';
 import { type AeadParams, aeadParams, type KdfParams, kdfParams } from './ids.ts';
 import { DhKem } from './kem.ts';
 import { hpkeSuiteId, LABEL, LabeledKdf } from './labeled.ts';
-import type { DhKeyPair, Primitives } from './primitives.ts';
+import type { AeadKey, DhKeyPair, Primitives } from './primitives.ts';
+import { run, type Steps } from './steps.ts';
 
 const EMPTY = new Uint8Array(0);
 const MODE_BASE = new Uint8Array([0x00]);
@@ -34,7 +35,7 @@ export class CipherSuite {
   readonly kdf: KdfParams;
   readonly aead: AeadParams;
   readonly #labeled: LabeledKdf;
-  readonly #ksc: { info: Uint8Array; ksc: Promise<Uint8Array> }[] = [];
+  readonly #ksc: { info: Uint8Array; ksc: Uint8Array }[] = [];
 
   /** Throws ERR_UNSUPPORTED for an id this library does not implement. */
   constructor(
@@ -49,43 +50,50 @@ export class CipherSuite {
     this.#labeled = new LabeledKdf(primitives, this.kdf.hash, hpkeSuiteId(kemId, kdfId, aeadId));
   }
 
-  #keyScheduleContext(info: Uint8Array): Promise<Uint8Array> {
+  *#keyScheduleContext(info: Uint8Array): Steps<Uint8Array> {
     // A linear scan: a suite sees one info per key configuration, so this holds a handful of entries.
     for (const e of this.#ksc) if (equalBytes(e.info, info)) return e.ksc;
-    const ksc = (async () => {
-      const pskIdHash = await this.#labeled.extract(EMPTY, LABEL.psk_id_hash, EMPTY);
-      const infoHash = await this.#labeled.extract(EMPTY, LABEL.info_hash, info);
-      return concat(MODE_BASE, pskIdHash, infoHash);
-    })();
+    const pskIdHash = (yield this.#labeled.extract(EMPTY, LABEL.psk_id_hash, EMPTY)) as Uint8Array;
+    const infoHash = (yield this.#labeled.extract(EMPTY, LABEL.info_hash, info)) as Uint8Array;
+    const ksc = concat(MODE_BASE, pskIdHash, infoHash);
     if (this.#ksc.length >= CACHE_LIMIT) this.#ksc.shift();
     this.#ksc.push({ info: info.slice(), ksc });
     return ksc;
   }
 
-  async #keySchedule(sharedSecret: Uint8Array, info: Uint8Array): Promise<HpkeContext> {
-    const ksc = await this.#keyScheduleContext(info);
-    const secret = await this.#labeled.extract(sharedSecret, LABEL.secret, EMPTY);
-    const key = await this.#labeled.expand(secret, LABEL.key, ksc, this.aead.Nk);
-    const baseNonce = await this.#labeled.expand(secret, LABEL.base_nonce, ksc, this.aead.Nn);
-    const exporterSecret = await this.#labeled.expand(secret, LABEL.exp, ksc, this.kdf.Nh);
-    const aeadKey = await this.primitives.aeadKey(this.aead.id, key);
-    return new HpkeContext(aeadKey, this.aead, { key, baseNonce, exporterSecret }, this.#labeled);
+  *#keySchedule(sharedSecret: Uint8Array, info: Uint8Array): Steps<HpkeContext> {
+    const ksc = yield* this.#keyScheduleContext(info);
+    const l = this.#labeled;
+    const secret = (yield l.extract(sharedSecret, LABEL.secret, EMPTY)) as Uint8Array;
+    const key = (yield l.expand(secret, LABEL.key, ksc, this.aead.Nk)) as Uint8Array;
+    const baseNonce = (yield l.expand(secret, LABEL.base_nonce, ksc, this.aead.Nn)) as Uint8Array;
+    const exporterSecret = (yield l.expand(secret, LABEL.exp, ksc, this.kdf.Nh)) as Uint8Array;
+    const aeadKey = (yield this.primitives.aeadKey(this.aead.id, key)) as AeadKey;
+    return new HpkeContext(aeadKey, this.aead, { key, baseNonce, exporterSecret }, l);
   }
 
   /** RFC 9180 5.1.1 SetupBaseS. `ephemeral` (serialized skE) is for known-answer tests only. */
-  async setupSender(pkR: Uint8Array, info: Uint8Array, ephemeral?: Uint8Array): Promise<SenderSetup> {
-    const { sharedSecret, enc } = await this.kem.encap(pkR, ephemeral);
-    return { enc, context: await this.#keySchedule(sharedSecret, info) };
+  *setupSenderSteps(pkR: Uint8Array, info: Uint8Array, ephemeral?: Uint8Array): Steps<SenderSetup> {
+    const { sharedSecret, enc } = yield* this.kem.encapSteps(pkR, ephemeral);
+    return { enc, context: yield* this.#keySchedule(sharedSecret, info) };
   }
 
   /** RFC 9180 5.1.1 SetupBaseR. A bad `enc` is ERR_DECRYPT. */
-  async setupRecipient(enc: Uint8Array, skR: DhKeyPair, info: Uint8Array): Promise<HpkeContext> {
-    const sharedSecret = await this.kem.decap(enc, skR);
+  *setupRecipientSteps(enc: Uint8Array, skR: DhKeyPair, info: Uint8Array): Steps<HpkeContext> {
+    const sharedSecret = yield* this.kem.decapSteps(enc, skR);
     try {
-      return await this.#keySchedule(sharedSecret, info);
+      return yield* this.#keySchedule(sharedSecret, info);
     } catch (cause) {
       throw decryptError(cause);
     }
+  }
+
+  async setupSender(pkR: Uint8Array, info: Uint8Array, ephemeral?: Uint8Array): Promise<SenderSetup> {
+    return run(this.setupSenderSteps(pkR, info, ephemeral));
+  }
+
+  async setupRecipient(enc: Uint8Array, skR: DhKeyPair, info: Uint8Array): Promise<HpkeContext> {
+    return run(this.setupRecipientSteps(enc, skR, info));
   }
 }
 

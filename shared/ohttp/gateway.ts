@@ -11,11 +11,12 @@
 import { concat } from '../bytes.ts';
 import { decryptError, invalidArgument, isTacitError } from '../errors.ts';
 import type { HpkeContext } from '../hpke/context.ts';
+import { run, type Steps } from '../hpke/steps.ts';
 import { type CipherSuite, getSuite } from '../hpke/suite.ts';
 import type { ServerKey } from '../keys/keypair.ts';
 import { LABELS } from './constants.ts';
 import { buildInfo, HEADER_LENGTH, lookupKey, type ParsedRequestHeader } from './header.ts';
-import { deriveResponseKey, responseNonceLength } from './response-key.ts';
+import { deriveResponseKeySteps, responseNonceLength } from './response-key.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -39,14 +40,21 @@ export interface DecapsulatedRequest {
 }
 
 /** Sets up the recipient context for a parsed header (shared with the chunked gateway). */
+export function* setupGatewaySteps(
+  parsed: ParsedRequestHeader,
+  label: Uint8Array,
+): Steps<{ suite: CipherSuite; context: HpkeContext }> {
+  const { key } = parsed;
+  const suite = getSuite(key.primitives, parsed.kemId, parsed.kdfId, parsed.aeadId);
+  const info = buildInfo(label, parsed.hdr);
+  return { suite, context: yield* suite.setupRecipientSteps(parsed.enc, key.keyPair, info) };
+}
+
 export async function setupGateway(
   parsed: ParsedRequestHeader,
   label: Uint8Array,
 ): Promise<{ suite: CipherSuite; context: HpkeContext }> {
-  const { key } = parsed;
-  const suite = getSuite(key.primitives, parsed.kemId, parsed.kdfId, parsed.aeadId);
-  const info = buildInfo(label, parsed.hdr);
-  return { suite, context: await suite.setupRecipient(parsed.enc, key.keyPair, info) };
+  return run(setupGatewaySteps(parsed, label));
 }
 
 /**
@@ -70,8 +78,15 @@ export async function decapsulateRequest(
     if (isTacitError(e, 'ERR_TRUNCATED') && encapsulatedRequest.length >= HEADER_LENGTH) throw decryptError();
     throw e;
   }
-  const { suite, context } = await setupGateway(parsed, LABELS.request);
-  const request = await context.open(EMPTY, encapsulatedRequest.subarray(parsed.length));
+  return run(decapsulateSteps(parsed, encapsulatedRequest));
+}
+
+function* decapsulateSteps(
+  parsed: ParsedRequestHeader,
+  encapsulatedRequest: Uint8Array,
+): Steps<DecapsulatedRequest> {
+  const { suite, context } = yield* setupGatewaySteps(parsed, LABELS.request);
+  const request = yield* context.openSteps(EMPTY, encapsulatedRequest.subarray(parsed.length));
   const { keyId, enc, kemId, kdfId, aeadId } = parsed;
   return {
     keyId,
@@ -83,9 +98,20 @@ export async function decapsulateRequest(
     request,
     async sealResponse(response, options = {}) {
       if (!(response instanceof Uint8Array)) throw invalidArgument('response must be a Uint8Array');
-      const nonce = options.responseNonce ?? suite.primitives.randomBytes(responseNonceLength(suite));
-      const rk = await deriveResponseKey(suite, context, enc, LABELS.response, nonce);
-      return concat(nonce, await rk.aead.seal(rk.nonce, EMPTY, response));
+      return run(sealResponseSteps(suite, context, enc, response, options.responseNonce));
     },
   };
+}
+
+/** RFC 9458 4.4, gateway side: response_nonce || Seal(aead_key, aead_nonce, "", response). */
+function* sealResponseSteps(
+  suite: CipherSuite,
+  context: HpkeContext,
+  enc: Uint8Array,
+  response: Uint8Array,
+  pinnedNonce: Uint8Array | undefined,
+): Steps<Uint8Array> {
+  const nonce = pinnedNonce ?? suite.primitives.randomBytes(responseNonceLength(suite));
+  const rk = yield* deriveResponseKeySteps(suite, context, enc, LABELS.response, nonce);
+  return concat(nonce, (yield rk.aead.seal(rk.nonce, EMPTY, response)) as Uint8Array);
 }

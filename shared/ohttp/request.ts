@@ -11,11 +11,12 @@ import { decryptError, invalidArgument, TacitError } from '../errors.ts';
 import type { HpkeContext } from '../hpke/context.ts';
 import type { Primitives } from '../hpke/primitives.ts';
 import { webPrimitives } from '../hpke/primitives-web.ts';
+import { run, type Steps } from '../hpke/steps.ts';
 import { type CipherSuite, getSuite } from '../hpke/suite.ts';
 import { chooseSuite, type KeyConfig, type SymmetricSuite } from '../keys/config.ts';
 import { LABELS } from './constants.ts';
 import { buildInfo, encodeHeader } from './header.ts';
-import { deriveResponseKey, responseNonceLength } from './response-key.ts';
+import { deriveResponseKeySteps, responseNonceLength } from './response-key.ts';
 
 const EMPTY = new Uint8Array(0);
 
@@ -53,19 +54,41 @@ export function resolveSuite(config: KeyConfig, options: EncapsulateOptions): Ci
 }
 
 /** Sets up the sender context for `label` and returns hdr || enc and the context. */
+export function* setupClientSteps(
+  config: KeyConfig,
+  label: Uint8Array,
+  options: EncapsulateOptions,
+): Steps<{ header: Uint8Array } & ClientRequestContext> {
+  const suite = resolveSuite(config, options);
+  const hdr = encodeHeader(config, { kdfId: suite.kdf.id, aeadId: suite.aead.id });
+  const info = buildInfo(label, hdr);
+  const { enc, context } = yield* suite.setupSenderSteps(config.publicKey, info, options.ephemeralPrivateKey);
+  return { header: concat(hdr, enc), suite, enc, context };
+}
+
 export async function setupClient(
   config: KeyConfig,
   label: Uint8Array,
   options: EncapsulateOptions,
 ): Promise<{ header: Uint8Array } & ClientRequestContext> {
-  const suite = resolveSuite(config, options);
-  const hdr = encodeHeader(config, { kdfId: suite.kdf.id, aeadId: suite.aead.id });
-  const { enc, context } = await suite.setupSender(
-    config.publicKey,
-    buildInfo(label, hdr),
-    options.ephemeralPrivateKey,
-  );
-  return { header: concat(hdr, enc), suite, enc, context };
+  return run(setupClientSteps(config, label, options));
+}
+
+function* encapsulateSteps(
+  config: KeyConfig,
+  request: Uint8Array,
+  options: EncapsulateOptions,
+): Steps<EncapsulatedRequest> {
+  const { header, suite, enc, context } = yield* setupClientSteps(config, LABELS.request, options);
+  const ct = yield* context.sealSteps(EMPTY, request);
+  const ctx: ClientRequestContext = { suite, enc, context };
+  return {
+    suite,
+    enc,
+    context,
+    encapsulatedRequest: concat(header, ct),
+    openResponse: (encapsulatedResponse) => openResponse(ctx, encapsulatedResponse),
+  };
 }
 
 export async function encapsulateRequest(
@@ -74,14 +97,20 @@ export async function encapsulateRequest(
   options: EncapsulateOptions = {},
 ): Promise<EncapsulatedRequest> {
   if (!(request instanceof Uint8Array)) throw invalidArgument('request must be a Uint8Array');
-  const { header, suite, enc, context } = await setupClient(config, LABELS.request, options);
-  const ct = await context.seal(EMPTY, request);
-  const ctx = { suite, enc, context };
-  return {
-    ...ctx,
-    encapsulatedRequest: concat(header, ct),
-    openResponse: (encapsulatedResponse) => openResponse(ctx, encapsulatedResponse),
-  };
+  return run(encapsulateSteps(config, request, options));
+}
+
+function* openResponseSteps(ctx: ClientRequestContext, encapsulatedResponse: Uint8Array): Steps<Uint8Array> {
+  const { suite } = ctx;
+  const n = responseNonceLength(suite);
+  if (encapsulatedResponse.length < n + suite.aead.Nt) throw decryptError();
+  const responseNonce = encapsulatedResponse.subarray(0, n);
+  const rk = yield* deriveResponseKeySteps(suite, ctx.context, ctx.enc, LABELS.response, responseNonce);
+  try {
+    return (yield rk.aead.open(rk.nonce, EMPTY, encapsulatedResponse.subarray(n))) as Uint8Array;
+  } catch (cause) {
+    throw decryptError(cause);
+  }
 }
 
 /** RFC 9458 4.4, client side. Every failure, a short body included, is ERR_DECRYPT. */
@@ -90,14 +119,5 @@ export async function openResponse(
   encapsulatedResponse: Uint8Array,
 ): Promise<Uint8Array> {
   if (!(encapsulatedResponse instanceof Uint8Array)) throw invalidArgument('response must be a Uint8Array');
-  const { suite } = ctx;
-  const n = responseNonceLength(suite);
-  if (encapsulatedResponse.length < n + suite.aead.Nt) throw decryptError();
-  const responseNonce = encapsulatedResponse.subarray(0, n);
-  const rk = await deriveResponseKey(suite, ctx.context, ctx.enc, LABELS.response, responseNonce);
-  try {
-    return await rk.aead.open(rk.nonce, EMPTY, encapsulatedResponse.subarray(n));
-  } catch (cause) {
-    throw decryptError(cause);
-  }
+  return run(openResponseSteps(ctx, encapsulatedResponse));
 }

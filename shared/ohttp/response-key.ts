@@ -15,6 +15,7 @@ import { concat } from '../bytes.ts';
 import { invalidArgument } from '../errors.ts';
 import type { HpkeContext } from '../hpke/context.ts';
 import type { AeadKey } from '../hpke/primitives.ts';
+import { run, type Steps } from '../hpke/steps.ts';
 import type { CipherSuite } from '../hpke/suite.ts';
 import { LABELS } from './constants.ts';
 
@@ -30,6 +31,24 @@ export function responseNonceLength(suite: CipherSuite): number {
   return Math.max(suite.aead.Nn, suite.aead.Nk);
 }
 
+export function* deriveResponseKeySteps(
+  suite: CipherSuite,
+  context: HpkeContext,
+  enc: Uint8Array,
+  label: Uint8Array,
+  responseNonce: Uint8Array,
+): Steps<ResponseKey> {
+  const n = responseNonceLength(suite);
+  if (responseNonce.length !== n) throw invalidArgument(`response nonce must be ${n} bytes`);
+  const p = suite.primitives;
+  const hash = suite.kdf.hash;
+  const secret = yield* context.exportSteps(label, n);
+  const prk = (yield p.extract(hash, concat(enc, responseNonce), secret)) as Uint8Array;
+  const key = (yield p.expand(hash, prk, LABELS.key, suite.aead.Nk)) as Uint8Array;
+  const nonce = (yield p.expand(hash, prk, LABELS.nonce, suite.aead.Nn)) as Uint8Array;
+  return { responseNonce, aead: (yield p.aeadKey(suite.aead.id, key)) as AeadKey, nonce };
+}
+
 export async function deriveResponseKey(
   suite: CipherSuite,
   context: HpkeContext,
@@ -37,13 +56,5 @@ export async function deriveResponseKey(
   label: Uint8Array,
   responseNonce: Uint8Array,
 ): Promise<ResponseKey> {
-  const n = responseNonceLength(suite);
-  if (responseNonce.length !== n) throw invalidArgument(`response nonce must be ${n} bytes`);
-  const p = suite.primitives;
-  const hash = suite.kdf.hash;
-  const secret = await context.export(label, n);
-  const prk = await p.extract(hash, concat(enc, responseNonce), secret);
-  const key = await p.expand(hash, prk, LABELS.key, suite.aead.Nk);
-  const nonce = await p.expand(hash, prk, LABELS.nonce, suite.aead.Nn);
-  return { responseNonce, aead: await p.aeadKey(suite.aead.id, key), nonce };
+  return run(deriveResponseKeySteps(suite, context, enc, label, responseNonce));
 }
