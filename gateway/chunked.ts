@@ -69,10 +69,11 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
   if (release === null) return refuse(REFUSALS.busy, 'busy');
 
   metrics.inFlight.inc();
-  const cancel = new AbortController();
-  const { signal, timedOut } = requestSignal(deps, AbortSignal.any([req.signal, cancel.signal]));
+  const rs = requestSignal(deps, req.signal);
+  const { signal, timedOut } = rs;
   let outcome: Outcome = 'internal';
   const finish = () => {
+    rs.dispose();
     metrics.requests.inc(1, { outcome });
     metrics.inFlight.dec();
     release();
@@ -101,7 +102,7 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
       metrics.openStreams.dec();
       if (how === 'cancel') {
         outcome = 'cancelled';
-        cancel.abort();
+        rs.cancel();
       } else if (how === 'error')
         outcome = timedOut() ? 'timeout' : req.signal.aborted ? 'cancelled' : 'upstream_error';
       finish();

@@ -89,13 +89,38 @@ export function replayRefusal(
   };
 }
 
-/** The combined signal for one request: the client going away, the deadline, or shutdown. */
-export function requestSignal(
-  deps: GatewayDeps,
-  outer: AbortSignal,
-): { signal: AbortSignal; timedOut: () => boolean } {
-  const deadline = AbortSignal.timeout(deps.config.requestTimeoutMs);
-  return { signal: AbortSignal.any([outer, deadline]), timedOut: () => deadline.aborted && !outer.aborted };
+/**
+ * One request's cancellation: the client going away (`outer`), the deadline, or `cancel()` (the
+ * client stopped reading a stream). One controller and one timer per request, both released by
+ * `dispose()` (AbortSignal.any and AbortSignal.timeout cost more, and keep their timer to the end).
+ */
+export interface RequestSignal {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  cancel(): void;
+  dispose(): void;
+}
+
+export function requestSignal(deps: GatewayDeps, outer: AbortSignal): RequestSignal {
+  const ac = new AbortController();
+  let timedOut = false;
+  const onOuter = () => ac.abort(outer.reason);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort(new DOMException('deadline exceeded', 'TimeoutError'));
+  }, deps.config.requestTimeoutMs);
+  timer.unref();
+  if (outer.aborted) ac.abort(outer.reason);
+  else outer.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: ac.signal,
+    timedOut: () => timedOut,
+    cancel: () => ac.abort(new DOMException('cancelled', 'AbortError')),
+    dispose: () => {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuter);
+    },
+  };
 }
 
 export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promise<Response> {
@@ -151,7 +176,8 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     return refusalBytes(REFUSALS.busy);
   }
   metrics.inFlight.inc();
-  const { signal, timedOut } = requestSignal(deps, outer);
+  const rs = requestSignal(deps, outer);
+  const { signal, timedOut } = rs;
   let outcome: Outcome = 'internal';
   try {
     let innerReq: Request;
@@ -190,6 +216,7 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     deps.log.error({ err: errorSummary(err) }, 'target failed');
     return refusalBytes(REFUSALS.internal);
   } finally {
+    rs.dispose();
     metrics.requests.inc(1, { outcome });
     metrics.inFlight.dec();
     release();

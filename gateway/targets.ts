@@ -55,6 +55,10 @@ export function jsonProblem(status: number, title: string, headers: Record<strin
   });
 }
 
+/**
+ * `req` must already carry `signal` (the built-in target reads it from the request); upstream
+ * requests are given it explicitly.
+ */
 export function createDispatcher(
   opts: DispatchOptions,
 ): (req: Request, signal: AbortSignal) => Promise<Dispatched> {
@@ -69,12 +73,9 @@ export function createDispatcher(
       return { kind: 'refused', response: jsonProblem(400, 'bad request') };
     }
     if (url.protocol === 'https:' && url.host === builtinHost && opts.builtin !== undefined) {
-      // Re-wrap to attach our signal: hono handlers see it as c.req.raw.signal.
-      const inner = new Request(req, {
-        signal,
-        ...(req.body === null ? {} : { duplex: 'half' }),
-      } as RequestInit);
-      return { kind: 'builtin', response: await opts.builtin(inner) };
+      // The request already carries `signal` (inner.ts builds it so); hono handlers see it as
+      // c.req.raw.signal. Re-wrapping would cost a second Request construction per request.
+      return { kind: 'builtin', response: await opts.builtin(req) };
     }
     const base = upstreams.get(url.origin);
     if (base === undefined) return { kind: 'refused', response: jsonProblem(403, 'target not allowed') };
