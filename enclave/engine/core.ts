@@ -37,6 +37,8 @@ export interface CoreOptions {
   maxRunning: number;
   plan: PlanOptions;
   swapThresholdTokens: number;
+  /** Fraction of the pool left free at admission for running sequences to grow into. */
+  admissionHeadroom: number;
   reserveMaxContext: boolean;
   sessionTtlMs: number | null;
   capacityLengths: number[];
@@ -51,6 +53,7 @@ export const DEFAULT_CORE: CoreOptions = {
   maxRunning: 256,
   plan: DEFAULT_PLAN,
   swapThresholdTokens: 256,
+  admissionHeadroom: 0.04,
   reserveMaxContext: false,
   sessionTtlMs: 30 * 60_000,
   capacityLengths: [512, 1024, 2048],
@@ -128,7 +131,9 @@ export class EngineCore {
       now: this.o.now(),
     });
     this.byId.set(id, seq);
-    if (req.sessionId !== undefined) this.sessions.getOrCreate(req.sessionId, this.o.now());
+    // A queued turn keeps its session alive: TTL counts from the last request, not the last run.
+    if (req.sessionId !== undefined)
+      this.sessions.getOrCreate(req.sessionId, this.o.now()).lastUsed = this.o.now();
     if (sampling.maxTokens <= 0) {
       this.finish(seq, 'length');
       return;
@@ -204,8 +209,14 @@ export class EngineCore {
 
   // --- admission -------------------------------------------------------------------------------
 
+  /**
+   * Blocks kept free at admission while others run, so that running sequences can grow without
+   * being preempted at once (a preempted stream stalls: its gap is the p99 inter-token latency).
+   */
   private watermark(): number {
-    return this.running.length > 0 ? Math.max(1, Math.ceil((this.numBlocks - 1) / 100)) : 0;
+    return this.running.length > 0
+      ? Math.max(1, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom))
+      : 0;
   }
 
   private admit(): void {
