@@ -29,7 +29,14 @@ export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Arr
   const it: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = isReadableStream(source)
     ? fromReader(source)
     : source;
-  if (it === null || typeof it !== 'object') throw invalidArgument('byte source expected');
+  const iterable = it as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null;
+  if (
+    iterable === null ||
+    typeof iterable !== 'object' ||
+    (typeof iterable[Symbol.asyncIterator] !== 'function' && typeof iterable[Symbol.iterator] !== 'function')
+  ) {
+    throw invalidArgument('byte source expected (ReadableStream, async iterable or iterable of Uint8Array)');
+  }
   for await (const chunk of it) {
     if (!(chunk instanceof Uint8Array)) throw invalidArgument('byte source yielded a non-Uint8Array');
     yield chunk;

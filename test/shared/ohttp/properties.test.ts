@@ -184,3 +184,17 @@ describe('random bytes to every decoder', () => {
     );
   });
 });
+
+describe('bad arguments', () => {
+  it('are ERR_INVALID_ARGUMENT, never a TypeError', async () => {
+    const { config, keys } = await setup();
+    const notBytes = 'text' as unknown as Uint8Array;
+    expect(await outcome(() => encapsulateRequest(config, notBytes))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcome(() => decapsulateRequest(keys, notBytes))).toBe('ERR_INVALID_ARGUMENT');
+    const notSource = { x: 1 } as unknown as Uint8Array[];
+    expect(await outcome(() => decapsulateChunkedRequest(keys, notSource))).toBe('ERR_INVALID_ARGUMENT');
+    expect(await outcome(() => decapsulateChunkedRequest(keys, [notBytes]))).toBe('ERR_INVALID_ARGUMENT');
+    const c = await encapsulateChunkedRequest(config, [notBytes]);
+    expect(await outcome(() => collect(c.body))).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
