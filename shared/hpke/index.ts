@@ -8,7 +8,9 @@
  *   const pt2 = await rx.open(aad, ct);
  *
  * Backends: `webPrimitives` (this index; browser-safe) and `nodePrimitives`, which must be imported
- * directly from './primitives-node.ts' by Node entry points only.
+ * directly from './primitives-node.ts' by Node entry points only. A backend's methods may answer
+ * synchronously or with a Promise (`MaybePromise`); the derivations are generators (`*Steps`) run by
+ * `run` (steps.ts), so a synchronous backend pays for no promises inside a request setup.
  */
 export { HpkeContext, xorCounter } from './context.ts';
 export {
@@ -34,6 +36,7 @@ export {
   kemParams,
 } from './ids.ts';
 export { DhKem } from './kem.ts';
-export type { AeadKey, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
+export type { AeadKey, Bytes, DhKeyPair, DhPublicKey, Primitives } from './primitives.ts';
 export { webPrimitives } from './primitives-web.ts';
+export { type MaybePromise, run, type Steps } from './steps.ts';
 export { CipherSuite, getSuite, type SenderSetup } from './suite.ts';
