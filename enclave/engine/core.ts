@@ -214,9 +214,9 @@ export class EngineCore {
    * being preempted at once (a preempted stream stalls: its gap is the p99 inter-token latency).
    */
   private watermark(): number {
-    return this.running.length > 0
-      ? Math.max(1, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom))
-      : 0;
+    // The baseline reserves every block a sequence can ever use at admission: nothing left to grow.
+    if (this.running.length === 0 || this.o.reserveMaxContext) return 0;
+    return Math.max(1, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom));
   }
 
   private admit(): void {
