@@ -25,11 +25,19 @@ export interface TrustHarness {
   close(): Promise<void>;
 }
 
-export async function trustHarness(opts: { dir?: string; keys?: KeyConfig[] } = {}): Promise<TrustHarness> {
+export async function trustHarness(
+  opts: { dir?: string; keys?: KeyConfig[]; models?: string[] } = {},
+): Promise<TrustHarness> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tacit-trust-'));
   const attester = await createDevAttester({ measurement: MEASUREMENT, platformKey: PLATFORM_SEED });
   const keys = opts.keys ?? [(await generateOhttpKey({ keyId: 1 })).config];
-  const trust = await createTrust({ dir, origin: ORIGIN, attester, models: [MODEL], keys: () => keys });
+  const trust = await createTrust({
+    dir,
+    origin: ORIGIN,
+    attester,
+    models: opts.models ?? [MODEL],
+    keys: () => keys,
+  });
   const app = new Hono();
   mountTrustRoutes(app, trust);
   const f = ((input: RequestInfo | URL, init?: RequestInit) =>
