@@ -321,3 +321,36 @@ describe('health and metrics', () => {
     expect(text).toMatch(/tacit_gateway_keys\{state="active"\} 1/);
   });
 });
+
+describe('logs', () => {
+  it('hold neither plaintext nor key bytes, even when targets fail', async () => {
+    const lines: string[] = [];
+    const { default: pino } = await import('pino');
+    const log = pino({ level: 'trace' }, { write: (s: string) => void lines.push(s) });
+    const secret = 'PLAINTEXT-CANARY-7f3a';
+    const { gw, config } = await gateway({
+      log,
+      flags: ['--target', 'https://down.internal=http://127.0.0.1:1'],
+      builtin: async (req) => {
+        throw new Error(`target saw ${await req.text()}`);
+      },
+    });
+    await gw.rotate();
+    await gw.reload();
+    const a = await ohttp(gw.send, config, {
+      method: 'POST',
+      url: 'https://tacit.local/',
+      body: secret,
+      headers: [['x-secret', secret]],
+    });
+    expect(a.status).toBe(500);
+    await ohttp(gw.send, config, { method: 'POST', url: 'https://down.internal/', body: secret });
+    const { readStore } = await import('../../gateway/keys/store.ts');
+    const keyBytes = readStore(gw.deps.config.keysFile).keys.map((k) => k.privateKey);
+    const all = lines.join('');
+    expect(all).toMatch(/keys rotated/);
+    expect(all).toMatch(/target failed/);
+    expect(all).not.toContain(secret);
+    for (const k of keyBytes) expect(all).not.toContain(k);
+  });
+});

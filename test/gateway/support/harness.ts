@@ -50,7 +50,7 @@ export async function makeGateway(
   if (config === null) throw new Error(errors.join('; '));
   const gw = await createGateway({
     config,
-    log: pino({ level: 'silent' }),
+    log: opts.log ?? pino({ level: 'silent' }),
     ...(opts.builtin === undefined ? {} : { builtin: opts.builtin }),
     ...(opts.now === undefined ? {} : { now: opts.now }),
   });
