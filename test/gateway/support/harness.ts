@@ -38,6 +38,7 @@ export async function makeGateway(
     builtin?: FetchLike;
     now?: () => number;
     overrides?: Partial<GatewayConfig>;
+    log?: import('pino').Logger;
   } = {},
 ): Promise<Gateway & { send: Send }> {
   const keys = await keyStoreFile();
