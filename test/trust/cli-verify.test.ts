@@ -15,7 +15,7 @@ import { wholeAnswerReceipt } from '../../gateway/trust/answer.ts';
 import { requestFacts } from '../../gateway/trust/facts.ts';
 import { encodeRequest } from '../../shared/bhttp/index.ts';
 import { bytesToHex, utf8 } from '../../shared/bytes.ts';
-import { type TrustHarness, trustHarness } from './support.ts';
+import { type TrustHarness, trustHarness } from './support/harness.ts';
 
 let h: TrustHarness;
 let target: InferenceApp;

@@ -16,7 +16,7 @@ import { generateOhttpKey } from '../../shared/keys/index.ts';
 import { encodeBase64Url } from '../../shared/note/base64.ts';
 import { commit } from '../../shared/receipt/receipt.ts';
 import { fcParams } from '../support/seed.ts';
-import { MEASUREMENT, MODEL, type TrustHarness, trustHarness } from './support.ts';
+import { MEASUREMENT, MODEL, type TrustHarness, trustHarness } from './support/harness.ts';
 
 let h: TrustHarness;
 beforeAll(async () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { createDevAttester } from '../../enclave/attestation/index.ts';
-import { mountTrustRoutes } from '../../gateway/trust/routes.ts';
-import { createTrust, type Trust } from '../../gateway/trust/trust.ts';
-import type { KeyConfig } from '../../shared/keys/index.ts';
-import { generateOhttpKey } from '../../shared/keys/index.ts';
+import { createDevAttester } from '../../../enclave/attestation/index.ts';
+import { mountTrustRoutes } from '../../../gateway/trust/routes.ts';
+import { createTrust, type Trust } from '../../../gateway/trust/trust.ts';
+import type { KeyConfig } from '../../../shared/keys/index.ts';
+import { generateOhttpKey } from '../../../shared/keys/index.ts';
 
 export const MODEL = `sha256:${'ab'.repeat(32)}`;
 export const MEASUREMENT = 'cd'.repeat(32);
