@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type TacitClient } from '../../client/index.ts';
+import { generateKey, readStore, writeStore } from '../../gateway/keys/store.ts';
 import { nodePrimitives } from '../../shared/hpke/primitives-node.ts';
 import { collect, fetchKeys, keyStoreFile, ohttpChunked } from '../gateway/support/harness.ts';
 import { type Proc, startGatewayProcess, startRelayProcess } from './support/processes.ts';
@@ -152,7 +153,7 @@ describe('upstream targets', () => {
 });
 
 describe('shutdown', () => {
-  it('on SIGTERM the gateway stops accepting, lets an open stream finish, and exits 0', async () => {
+  it('SIGHUP publishes a key added to the store; SIGTERM stops accepting, lets an open stream finish, exits 0', async () => {
     const keys = await keyStoreFile();
     const gw = await startGatewayProcess([
       '--keys',
@@ -164,6 +165,14 @@ describe('shutdown', () => {
     ]);
     const send = (path: string, init: RequestInit) => fetch(`${gw.url}${path}`, init);
     const [config] = await fetchKeys(send);
+    // SIGHUP re-reads the key store: a key added to the file is published.
+    const store = readStore(keys);
+    store.keys.push(await generateKey({ keyId: 77 }));
+    writeStore(keys, store);
+    gw.child.kill('SIGHUP');
+    for (let i = 0; i < 100 && (await fetchKeys(send)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await fetchKeys(send)).map((c) => c.keyId).sort()).toEqual([config!.keyId, 77].sort());
     const a = await ohttpChunked(send, config!, { url: 'https://cluster.internal/slow' });
     const first = await a.pieces!.next();
     expect(first.value).toMatch(/^tick0;/);
