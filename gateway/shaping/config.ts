@@ -35,7 +35,7 @@ export interface ShapingConfig {
 export const SHAPING_DEFAULTS: ShapingConfig = Object.freeze({
   enabled: true,
   padding: 'padme',
-  grid: 'pow2:256',
+  grid: 'pow2:512',
   jitterMs: 0,
   cellSize: 1024,
   tickMs: 50,

@@ -3,6 +3,7 @@
  * should be the same whatever the prompt, the answer, the model or the cache did.
  *
  *   createShaper(config: ShapingConfig, options?: { clock? }): Shaper
+ *   shaperFor(gatewayConfig): Shaper            (memoised per frozen configuration; what gateway/ calls)
  *     shaper.whole(bhttp, startedAt, signal?) -> Promise<Uint8Array>   padded, released on the time grid
  *     shaper.stream(input: PacedInput, signal?) -> ReadableStream<Uint8Array>
  *         indeterminate-length Binary HTTP; with shaping on, equal cells on a fixed tick (seal one
@@ -14,7 +15,7 @@
  */
 import { encodeResponseStream } from '../../shared/bhttp/index.ts';
 import { realClock, type ShapingClock } from './clock.ts';
-import { resolveShaping, type ShapingConfig } from './config.ts';
+import { resolveShaping, SHAPING_OFF, type ShapingConfig } from './config.ts';
 import { type PacedInput, pacedResponse } from './pace.ts';
 import { shapeWhole } from './whole.ts';
 
@@ -39,6 +40,21 @@ export interface Shaper {
   now(): number;
   whole(bhttp: Uint8Array, startedAt: number, signal?: AbortSignal): Promise<Uint8Array>;
   stream(input: PacedInput, signal?: AbortSignal): ReadableStream<Uint8Array>;
+}
+
+const shapers = new WeakMap<object, Shaper>();
+
+/**
+ * The shaper of a gateway configuration, built once per configuration object (the configuration is
+ * frozen, so the policies it names never change under a running gateway). No `shaping` field: off.
+ */
+export function shaperFor(config: { readonly shaping?: ShapingConfig }): Shaper {
+  let s = shapers.get(config);
+  if (s === undefined) {
+    s = createShaper(config.shaping ?? SHAPING_OFF);
+    shapers.set(config, s);
+  }
+  return s;
 }
 
 export function createShaper(config: ShapingConfig, options: { clock?: ShapingClock } = {}): Shaper {

@@ -75,8 +75,8 @@ export function pacedResponse(
   };
   let pumping = false;
 
-  const start = clock.now();
-  let tick = 0;
+  // The schedule starts at the first read (when the wire is ready for the answer), not at creation.
+  let next = Number.NaN;
   let target = Number.POSITIVE_INFINITY;
   const stop = (reason?: unknown) => {
     stopped = true;
@@ -93,9 +93,11 @@ export function pacedResponse(
         }
         try {
           for (;;) {
-            // Absolute deadlines: a late tick does not shift the ones after it.
-            await clock.sleep(start + tick * shaping.tickMs - clock.now(), options.signal);
-            tick++;
+            if (Number.isNaN(next)) next = clock.now();
+            await clock.sleep(next - clock.now(), options.signal);
+            // The next tick is one period after this one; after a stall (a slow reader), one period
+            // after now: never a burst of overdue cells, whose count would grow with the stall.
+            next = Math.max(next + shaping.tickMs, clock.now());
             if (failure !== null) throw (failure as { error: unknown }).error;
             if (!framer.ready) continue; // opaque body not complete yet
             const cell = framer.next();

@@ -92,8 +92,12 @@ export async function startObserver(target: { host: string; port: number }): Pro
 
 /** The features of one trace that the suite compares (sizes in bytes, times in ms). */
 export interface Observation {
+  /** Message sizes: the HTTP bodies (de-chunked) each way, as a relay that counts bytes sees them. */
   upTotal: number;
   downTotal: number;
+  /** Raw bytes each way (HTTP heads and chunk framing included; framing varies with TCP coalescing). */
+  upRaw: number;
+  downRaw: number;
   /** First request byte to last response byte. */
   duration: number;
   /** Last request byte to first response byte. */
@@ -113,8 +117,10 @@ export function observe(trace: Trace): Observation {
   const gaps: number[] = [];
   for (let i = 1; i < down.length; i++) gaps.push(down[i]!.t - down[i - 1]!.t);
   return {
-    upTotal: up.reduce((s, r) => s + r.size, 0),
-    downTotal: down.reduce((s, r) => s + r.size, 0),
+    upTotal: bodyLength(trace.upBytes),
+    downTotal: bodyLength(trace.downBytes),
+    upRaw: up.reduce((s, r) => s + r.size, 0),
+    downRaw: down.reduce((s, r) => s + r.size, 0),
     duration: (down.at(-1)?.t ?? t0) - t0,
     firstByte: (down[0]?.t ?? lastUp) - lastUp,
     downReads: down.length,
@@ -131,4 +137,24 @@ export function outerHead(chunks: Uint8Array[]): string {
     .split('\r\n')
     .filter((l) => !/^date:/i.test(l))
     .join('\n');
+}
+
+/** The body length of one HTTP/1.1 message (Content-Length, or the sum of its chunks). */
+export function bodyLength(chunks: Uint8Array[]): number {
+  const all = Buffer.concat(chunks);
+  const end = all.indexOf('\r\n\r\n');
+  if (end < 0) return 0;
+  const head = all.subarray(0, end).toString('latin1');
+  if (!/transfer-encoding:\s*chunked/i.test(head)) return all.length - end - 4;
+  let o = end + 4;
+  let total = 0;
+  while (o < all.length) {
+    const nl = all.indexOf('\r\n', o);
+    if (nl < 0) break;
+    const n = Number.parseInt(all.subarray(o, nl).toString('latin1'), 16);
+    if (!Number.isFinite(n) || n === 0) break;
+    total += n;
+    o = nl + 2 + n + 2;
+  }
+  return total;
 }

@@ -41,7 +41,7 @@ export const ATTRIBUTES: Attribute[] = [
     name: 'answer length',
     mode: 'stream',
     classes: ['short', 'long'],
-    leaks: { size: true, timing: 'duration' },
+    leaks: { size: true, timing: null },
     request: (label, i) => ({
       label,
       ...chat({
@@ -62,7 +62,7 @@ export const ATTRIBUTES: Attribute[] = [
       ...chat({
         model: label,
         stream: true,
-        max_tokens: 24,
+        max_tokens: 16,
         messages: [{ role: 'user', content: prompt(200, `m${i}`) }],
       }),
     }),
@@ -77,8 +77,8 @@ export const ATTRIBUTES: Attribute[] = [
       label,
       ...chat({
         model: 'model-b',
-        max_tokens: 8,
-        messages: [{ role: 'user', content: prompt(3000, label === 'hit' ? `h${i}` : `x${i}`) }],
+        max_tokens: 4,
+        messages: [{ role: 'user', content: prompt(1600, label === 'hit' ? `h${i}` : `x${i}`) }],
       }),
     }),
     warmup: (count) =>
@@ -86,8 +86,8 @@ export const ATTRIBUTES: Attribute[] = [
         label: 'warm',
         ...chat({
           model: 'model-b',
-          max_tokens: 8,
-          messages: [{ role: 'user', content: prompt(3000, `h${i}`) }],
+          max_tokens: 4,
+          messages: [{ role: 'user', content: prompt(1600, `h${i}`) }],
         }),
       })),
   },
@@ -101,7 +101,7 @@ export const ATTRIBUTES: Attribute[] = [
       ...chat({
         model: 'model-b',
         stream: true,
-        max_tokens: 24,
+        max_tokens: 12,
         x_pattern: label,
         messages: [{ role: 'user', content: prompt(200, `t${i}`) }],
       }),
@@ -126,7 +126,7 @@ export interface Leakage {
   /** Nearest-centroid cross-validated accuracy and the majority baseline. */
   accuracy: number;
   baseline: number;
-  /** KS p-values between the classes: whole durations; for streams also per-request gap spread. */
+  /** KS p-values between the classes: of durations, and of each request's mean gap between reads. */
   ksDuration: number;
   ksGaps: number;
   /** Means over the sample (bytes down, ms). */
@@ -144,8 +144,8 @@ export function assess(a: Attribute, samples: Sample[]): Leakage {
   const labels = samples.map((s) => s.label);
   // Durations in quartiles of the pooled sample: a coarse observation keeps the plug-in estimate honest
   // on small samples (a fine one makes every observation unique, and MI look maximal).
-  // The timing observable is the duration, or for token timing the spread of inter-arrival gaps.
-  const timing = (s: Sample) => (a.leaks.timing === 'gaps' ? sd(s.obs.gaps) : s.obs.duration);
+  // The timing observable is the duration, or for token timing the mean gap between reads.
+  const timing = (s: Sample) => (a.leaks.timing === 'gaps' ? mean(s.obs.gaps) : s.obs.duration);
   const sorted = samples.map(timing).sort((p, q) => p - q);
   const quartile = (d: number) =>
     [0.25, 0.5, 0.75].filter((q) => d > sorted[Math.floor(q * (sorted.length - 1))]!).length;

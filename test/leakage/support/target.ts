@@ -19,7 +19,7 @@ export interface ModelProfile {
 
 export const MODELS: Record<string, ModelProfile> = {
   'model-a': { tokenMs: 2, prefillMs: 0.05 },
-  'model-b': { tokenMs: 10, prefillMs: 0.15 },
+  'model-b': { tokenMs: 40, prefillMs: 0.5 },
 };
 
 const WORDS = ['the', 'a', 'model', 'answer', 'is', 'quite', 'private', 'of', 'tokens', 'and', 'so', 'on'];
