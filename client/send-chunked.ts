@@ -10,6 +10,7 @@ import { encapsulateChunkedRequest } from '../shared/ohttp/chunked/index.ts';
 import { MEDIA_TYPES } from '../shared/ohttp/index.ts';
 import type { SendContext } from './client.ts';
 import { isDateProblem } from './date.ts';
+import { extend } from './extend.ts';
 import { innerRequest } from './inner.ts';
 import { post } from './post.ts';
 
@@ -56,9 +57,9 @@ export async function sendChunked(
           status: response.status,
           headers: response.headers,
         });
-        return Object.assign(again, { trailers });
+        return extend(again, { trailers });
       }
     }
-    return Object.assign(response, { trailers });
+    return extend(response, { trailers });
   }
 }

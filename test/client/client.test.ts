@@ -158,3 +158,21 @@ describe('client.fetch through an OHTTP gateway', () => {
     expect(isTacitError(err, 'ERR_TRANSPORT')).toBe(true);
   });
 });
+
+describe('client.fetch beside a hono server in the same process', () => {
+  it("still exposes trailers when the global Response is @hono/node-server's", async () => {
+    const { serve } = await import('@hono/node-server');
+    const { Hono } = await import('hono');
+    // serve() installs its own global Response, whose prototype has getter-only accessors.
+    const server = serve({ fetch: new Hono().fetch, port: 0, hostname: '127.0.0.1' });
+    try {
+      gw = await startMiniGateway(echo);
+      const client = createClient({ relay: gw.gatewayUrl, keys: gw.keysUrl, chunked: 'always' });
+      const res = (await client.fetch('https://tacit.local/t')) as Response & { trailers: Promise<unknown> };
+      await res.text();
+      expect(await res.trailers).toEqual([]);
+    } finally {
+      server.close();
+    }
+  });
+});
