@@ -10,6 +10,7 @@ import { TacitError } from '../shared/errors.ts';
 import type { Primitives } from '../shared/hpke/index.ts';
 import type { KeyConfig, SymmetricSuite } from '../shared/keys/index.ts';
 import type { EncapsulateOptions } from '../shared/ohttp/index.ts';
+import { powerOfTwo } from '../shared/padding/index.ts';
 import { Clock } from './date.ts';
 import { OuterStatusError } from './errors.ts';
 import { type KeysInput, keySource } from './keys.ts';
@@ -38,7 +39,11 @@ export interface ClientOptions {
    * relay one uniform view of every request.
    */
   chunked?: 'auto' | 'always' | 'never';
-  /** Pads every inner request (Binary HTTP padding, RFC 9292 3.8) to hide its length class. */
+  /**
+   * Pads every inner request (Binary HTTP padding, RFC 9292 3.8) so that the relay sees a length class,
+   * not a length. Default: powers of two from 4 KiB (most chat prompts are one class); `none` from
+   * shared/padding turns it off.
+   */
   padding?: PaddingPolicy;
   /** Clock for the inner `Date` (RFC 9458 6.5); default `Date.now`. */
   now?: () => number;
@@ -49,6 +54,9 @@ export interface TacitClient {
   /** The key configuration requests are encrypted to now (fetching it if needed). */
   keyConfig(): Promise<KeyConfig>;
 }
+
+/** See `ClientOptions.padding`; the figures behind the choice are in docs/privacy.md. */
+export const DEFAULT_REQUEST_PADDING: PaddingPolicy = powerOfTwo({ floor: 4096 });
 
 /** What one send needs; shared by the whole and the chunked paths. */
 export interface SendContext {
@@ -98,7 +106,7 @@ export function createClient(options: ClientOptions): TacitClient {
       ...(options.primitives !== undefined && { primitives: options.primitives }),
       ...(options.suite !== undefined && { suite: options.suite }),
     },
-    padding: options.padding,
+    padding: options.padding ?? DEFAULT_REQUEST_PADDING,
     clock: new Clock(now),
   };
 

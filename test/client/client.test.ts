@@ -176,3 +176,28 @@ describe('client.fetch beside a hono server in the same process', () => {
     }
   });
 });
+
+describe('request padding', () => {
+  it('pads every whole request to a power of two from 4 KiB by default, and not with `none`', async () => {
+    const { none } = await import('../../shared/padding/index.ts');
+    gw = await startMiniGateway(echo);
+    const sizes: number[] = [];
+    const transport: typeof fetch = async (url, init) => {
+      if (init?.body instanceof Uint8Array) sizes.push(init.body.length);
+      return fetch(url, init);
+    };
+    const keys = gw.keys.map((k) => k.config);
+    const padded = createClient({ relay: gw.gatewayUrl, keys, transport });
+    const plain = createClient({ relay: gw.gatewayUrl, keys, transport, padding: none });
+    for (const body of ['a', 'b'.repeat(3000)]) {
+      await (await padded.fetch('https://tacit.local/p', { method: 'POST', body })).text();
+      await (await plain.fetch('https://tacit.local/p', { method: 'POST', body })).text();
+    }
+    // hdr (7) + X25519 enc (32) + AES-GCM tag (16) around the padded Binary HTTP message.
+    expect(sizes[0]).toBe(4096 + 55);
+    expect(sizes[2]).toBe(4096 + 55);
+    expect(sizes[1]).toBeLessThan(200);
+    expect(sizes[3]).toBeGreaterThan(3000);
+    expect(sizes[3]).toBeLessThan(4096);
+  });
+});
