@@ -52,12 +52,17 @@ describe('layout: what may import what', () => {
         for (const spec of importsOf(readFileSync(file, 'utf8'))) {
           if (spec.startsWith('.')) {
             const target = relative(root, resolve(file, '..', spec));
-            const ok = rule.mayImport.some((allowed) => target === allowed || target.startsWith(`${allowed}/`));
+            const ok = rule.mayImport.some(
+              (allowed) => target === allowed || target.startsWith(`${allowed}/`),
+            );
             if (!ok) violations.push(`${rel} -> ${target}`);
             if (nodeOnlyShared.has(target) && (folder === 'shared' || folder === 'client')) {
               violations.push(`${rel} -> ${target} (Node-only)`);
             }
-          } else if (!rule.node && (spec.startsWith('node:') || spec === 'undici' || spec.startsWith('hono'))) {
+          } else if (
+            !rule.node &&
+            (spec.startsWith('node:') || spec === 'undici' || spec.startsWith('hono'))
+          ) {
             if (!nodeOnlyShared.has(rel)) violations.push(`${rel} -> ${spec}`);
           }
         }
