@@ -13,7 +13,7 @@ import { decodeRequest, encodeResponse } from '../shared/bhttp/index.ts';
 import { isTacitError, TacitError } from '../shared/errors.ts';
 import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
 import { type DecapsulatedRequest, decapsulateRequest } from '../shared/ohttp/gateway.ts';
-import { PROBLEM_TYPE_DATE, problem, problemFor, problemResponse } from '../shared/problem.ts';
+import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_DATE, problem, problemFor } from '../shared/problem.ts';
 import type { GatewayConfig } from './config.ts';
 import { readLimited, responseFields, toInnerRequest } from './inner.ts';
 import type { KeyRing } from './keys/ring.ts';
@@ -46,18 +46,41 @@ export function mediaType(req: Request): string {
   return (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Outer answers before decryption: problem details in the clear, nothing that tells causes apart. */
-export function clearProblem(status: number, title: string, type?: string): Response {
-  return problemResponse(problem(status, title, type), { 'cache-control': 'no-store' });
+/** An outer response as plain parts, so that both edges (hono, and server.ts's direct path) send it. */
+export interface OuterAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
 }
 
-/** The outer response for an error raised while reading or decrypting (RFC 9458 5.2). */
-export function decryptFailure(deps: GatewayDeps, err: unknown): Response {
+export function toResponse(a: OuterAnswer): Response {
+  return new Response(a.body as Uint8Array<ArrayBuffer>, { status: a.status, headers: a.headers });
+}
+
+/** Outer answers before decryption: problem details in the clear, nothing that tells causes apart. */
+export function clearProblemParts(status: number, title: string, type?: string): OuterAnswer {
+  return {
+    status,
+    headers: { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store' },
+    body: new TextEncoder().encode(JSON.stringify(problem(status, title, type))),
+  };
+}
+
+export function clearProblem(status: number, title: string, type?: string): Response {
+  return toResponse(clearProblemParts(status, title, type));
+}
+
+/** The outer answer for an error raised while reading or decrypting (RFC 9458 5.2). */
+export function decryptFailureParts(deps: GatewayDeps, err: unknown): OuterAnswer {
   if (!isTacitError(err)) throw err;
   const p = problemFor(err);
   deps.metrics.decryptFailures.inc();
   deps.metrics.requests.inc(1, { outcome: p.status === 422 ? 'unknown_key' : 'decrypt_failed' });
-  return problemResponse(p, { 'cache-control': 'no-store' });
+  return clearProblemParts(p.status, p.title, p.type);
+}
+
+export function decryptFailure(deps: GatewayDeps, err: unknown): Response {
+  return toResponse(decryptFailureParts(deps, err));
 }
 
 /**
@@ -126,15 +149,23 @@ export function requestSignal(deps: GatewayDeps, outer: AbortSignal): RequestSig
 export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promise<Response> {
   const { config, metrics } = deps;
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > config.maxBodyBytes) {
-    metrics.requests.inc(1, { outcome: 'too_large' });
-    return clearProblem(413, 'content too large');
-  }
-  const body = await readLimited(req.body, config.maxBodyBytes);
+  const body = declared > config.maxBodyBytes ? null : await readLimited(req.body, config.maxBodyBytes);
   if (body === null) {
     metrics.requests.inc(1, { outcome: 'too_large' });
     return clearProblem(413, 'content too large');
   }
+  return toResponse(await answerEncapsulated(deps, body, req.signal));
+}
+
+/**
+ * The core of POST /gateway for one whole `message/ohttp-req` body: decapsulate (RFC 9458 4.3),
+ * answer, seal (4.4). `signal` aborts when the client goes away.
+ */
+export async function answerEncapsulated(
+  deps: GatewayDeps,
+  body: Uint8Array,
+  signal: AbortSignal,
+): Promise<OuterAnswer> {
   const now = deps.now?.() ?? Date.now();
   let dec: DecapsulatedRequest;
   try {
@@ -143,15 +174,15 @@ export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promi
       body,
     );
   } catch (err) {
-    return decryptFailure(deps, err);
+    return decryptFailureParts(deps, err);
   }
-  const inner = await answer(deps, dec, req.signal);
-  // Seal with the request's own context; the outer response carries nothing of the inner one.
-  const sealed = await dec.sealResponse(inner);
-  return new Response(sealed as Uint8Array<ArrayBuffer>, {
+  const inner = await answer(deps, dec, signal);
+  // Sealed with the request's own context; the outer response carries nothing of the inner one.
+  return {
     status: 200,
     headers: { 'content-type': MEDIA_TYPES.response, 'cache-control': 'no-store' },
-  });
+    body: await dec.sealResponse(inner),
+  };
 }
 
 /** Produces the inner Binary HTTP response for a decrypted request (never throws for its content). */

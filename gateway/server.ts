@@ -1,12 +1,20 @@
 /**
- * The gateway on a socket (@hono/node-server), with graceful shutdown: on drain it stops
- * accepting connections, refuses new requests on kept-alive ones, lets open requests and streams
- * finish up to a deadline, then closes what is left.
+ * The gateway on a socket, with graceful shutdown: on drain it stops accepting connections, refuses
+ * new requests on kept-alive ones, lets open requests and streams finish up to a deadline, then
+ * closes what is left.
+ *
+ * The hot route, POST /gateway with `message/ohttp-req`, takes a direct node:http path: the body is
+ * read into one buffer and the answer written with `res.end`, skipping the outer WHATWG
+ * Request/Response that @hono/node-server would build (the relay measured the same saving; see
+ * DESIGN.md). Its core (`answerEncapsulated`) is the one hono calls; everything else, chunked OHTTP
+ * and every other route and error included, goes through hono (app.ts).
  */
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
+import { answerEncapsulated, clearProblemParts, errorSummary, type OuterAnswer } from './handle.ts';
 
 export interface RunningGateway {
   readonly gateway: Gateway;
@@ -21,11 +29,15 @@ export interface RunningGateway {
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const gateway = await createGateway(opts);
   const { config } = opts;
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(s as Server),
-    );
-    s.once('error', reject);
+  const viaHono = getRequestListener(gateway.app.fetch);
+  const server: Server = createServer((req, res) => {
+    const hot = req.method === 'POST' && req.url === '/gateway';
+    if (hot && mediaType(req.headers['content-type']) === MEDIA_TYPES.request) direct(gateway, req, res);
+    else void viaHono(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   // Slow clients must not hold sockets forever (undici's and the relay's keep-alive is shorter).
   server.headersTimeout = 10_000;
@@ -64,4 +76,59 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     close: shut,
   };
+}
+
+function mediaType(v: string | undefined): string {
+  return (v ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function send(res: ServerResponse, a: OuterAnswer): void {
+  res.writeHead(a.status, { ...a.headers, 'content-length': String(a.body.length) });
+  res.end(a.body);
+}
+
+/** POST /gateway, `message/ohttp-req`, without WHATWG Request/Response on the outer hop. */
+function direct(gateway: Gateway, req: IncomingMessage, res: ServerResponse): void {
+  const { deps } = gateway;
+  const max = deps.config.maxBodyBytes;
+  const tooLarge = () => {
+    deps.metrics.requests.inc(1, { outcome: 'too_large' });
+    res.shouldKeepAlive = false;
+    send(res, clearProblemParts(413, 'content too large'));
+    req.resume();
+  };
+  if (Number(req.headers['content-length'] ?? '0') > max) {
+    tooLarge();
+    return;
+  }
+  // The client going away (relay closed the connection) aborts the target's work.
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort(new DOMException('client closed', 'AbortError'));
+  });
+  const parts: Buffer[] = [];
+  let n = 0;
+  let over = false;
+  req.on('data', (chunk: Buffer) => {
+    if (over) return;
+    n += chunk.length;
+    if (n > max) {
+      over = true;
+      tooLarge();
+    } else parts.push(chunk);
+  });
+  req.once('error', () => ac.abort());
+  req.once('end', () => {
+    if (over) return;
+    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+    answerEncapsulated(deps, new Uint8Array(body.buffer, body.byteOffset, body.length), ac.signal).then(
+      (a) => {
+        if (!res.destroyed) send(res, a);
+      },
+      (err) => {
+        deps.log.error({ err: errorSummary(err) }, 'unhandled error');
+        if (!res.headersSent && !res.destroyed) send(res, clearProblemParts(500, 'internal error'));
+      },
+    );
+  });
 }
