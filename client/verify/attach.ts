@@ -12,6 +12,7 @@
 import type { Field } from '../../shared/bhttp/index.ts';
 import { concat } from '../../shared/bytes.ts';
 import { RECEIPT_FIELD } from '../../shared/receipt/field.ts';
+import { extend } from '../extend.ts';
 import type { TrustVerifier } from './index.ts';
 import type { VerifiedReceipt } from './receipt.ts';
 
@@ -24,6 +25,14 @@ function strict(v: TrustVerifier): boolean {
   return (v.policy.receipts ?? 'strict') === 'strict';
 }
 
+/**
+ * The gateway's own refusals (busy, stale date, target not allowed) are problem details with no model
+ * output and no receipt: they pass, with `receipt` rejected, rather than fail as unverified answers.
+ */
+function isRefusal(field: string | undefined, contentType: string | null): boolean {
+  return field === undefined && (contentType ?? '').startsWith('application/problem+json');
+}
+
 /** Checks a whole answer's receipt; throws under a strict policy, else exposes the failure. */
 export async function attachWholeReceipt(
   v: TrustVerifier,
@@ -34,9 +43,9 @@ export async function attachWholeReceipt(
 ): Promise<ResponseWithReceipt> {
   const field = headers.find(([n]) => n === RECEIPT_FIELD)?.[1];
   const receipt = v.checkReceipt(field, request, content).then((r): ClientReceipt => ({ ...r, request }));
-  if (strict(v)) await receipt;
+  if (strict(v) && !isRefusal(field, response.headers.get('content-type'))) await receipt;
   else receipt.catch(() => {});
-  return Object.assign(response, { receipt });
+  return extend(response, { receipt });
 }
 
 /** Collects a stream's bytes as they pass through (the chunked request's plaintext). */
@@ -78,9 +87,9 @@ export function attachStreamReceipt<R extends Response & { trailers: Promise<Fie
   });
   receipt.catch(() => {}); // observed through the body under a strict policy
   const parts: Uint8Array[] = [];
+  const fieldOf = (trailers: Field[]) => trailers.find(([n]) => n === RECEIPT_FIELD)?.[1];
   const check = async (): Promise<ClientReceipt> => {
-    const trailers = await response.trailers;
-    const field = trailers.find(([n]) => n === RECEIPT_FIELD)?.[1];
+    const field = fieldOf(await response.trailers);
     const req = await request;
     return { ...(await v.checkReceipt(field, req, concat(...parts))), request: req };
   };
@@ -108,7 +117,8 @@ export function attachStreamReceipt<R extends Response & { trailers: Promise<Fie
           settle.ok(await check());
         } catch (e) {
           settle.fail(e);
-          if (strict(v)) throw e;
+          if (strict(v) && !isRefusal(fieldOf(await response.trailers), response.headers.get('content-type')))
+            throw e;
         }
         controller.close();
       },
@@ -124,7 +134,7 @@ export function attachStreamReceipt<R extends Response & { trailers: Promise<Fie
     statusText: response.statusText,
     headers: response.headers,
   });
-  return Object.assign(wrapped, { trailers: response.trailers, receipt }) as unknown as R & {
+  return extend(wrapped, { trailers: response.trailers, receipt }) as unknown as R & {
     receipt: Promise<ClientReceipt>;
   };
 }
