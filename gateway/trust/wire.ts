@@ -22,7 +22,12 @@ export interface GatewayTrustOptions {
   /** The log's origin; default `<gateway name>/receipts`. */
   origin?: string;
   manifestTtlMs?: number;
+  /** The built-in target's model digest when the gateway cannot read it (a test's own target). */
+  model?: string;
 }
+
+/** The digest receipts name for the echo target (`--model echo`), which runs no model. */
+export const ECHO_DIGEST = `sha256:${createHash('sha256').update('tacit echo target').digest('hex')}`;
 
 /** What answered: the kinds of targets.ts that produce receipts. */
 export type AnswerKind = 'builtin' | 'upstream' | 'refused';
