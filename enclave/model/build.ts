@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'cae6ac3363e75d56f5c6c8ff18af38dc5c2080054a8bf7b8944a611c6faf093c',
-  small: 'f3bb39b1b0b3a7121f1f85a0909763c4f2d8c7fa0a2d47620cebbf969e17a305',
+  tiny: 'f976a80ec38c89b29c7ad2a2f575a88854072c6f63facbb8bfc3a28b44d827d7',
+  small: '76c99dea4eacf65244a7a08aee4cf4a1fad44fd01f620792c49169085f4633ef',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -54,12 +54,12 @@ export function builtinConfig(name: BuiltinModelName): ModelConfig {
   return { ...BUILTIN_CONFIGS[name] };
 }
 
-/** Trainable parameters: embeddings, per-layer norms and projections, final norm, LM head. */
+/** Trainable parameters: embeddings, per-layer norms and projections, final norm, LM head and its bias. */
 export function parameterCount(c: ModelConfig): number {
   const q = c.nHeads * c.headDim;
   const kv = c.nKvHeads * c.headDim;
   const perLayer = 2 * c.dModel + c.dModel * q + 2 * c.dModel * kv + q * c.dModel + 3 * c.dModel * c.ffnDim;
-  return 2 * c.vocabSize * c.dModel + c.dModel + c.nLayers * perLayer;
+  return 2 * c.vocabSize * c.dModel + c.vocabSize + c.dModel + c.nLayers * perLayer;
 }
 
 const POSITIVE_INTS = [

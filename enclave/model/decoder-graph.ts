@@ -3,26 +3,21 @@
  * sequences of T new tokens, the per-layer KV pools and a block table, and returns the new K/V rows and
  * the logits of one position per sequence.
  *
- * Shapes (G = nHeads / nKvHeads, P = M * blockSize past slots):
- *   - Attention runs head-major as [kvHeads, B, G*T, headDim]: grouped-query heads that share a kv head
- *     are stacked as rows, so every score and value product is ONE batched MatMul with no per-head loop.
- *   - Past keys come from Gather(k_pool, block_table, axis=1) -> [kvHeads, B, M, S, hd], reshaped (free)
- *     to [kvHeads, B, P, hd]; the transpose to K^T is folded into the MatMul by onnxruntime.
- *   - Past scores are masked where slot >= past_lens[b] (block 0 pads the table), new scores causally;
- *     the two are concatenated and joined in one softmax, then split again for the two value products.
+ * Attention (attention.ts) runs grouped-query heads without repeating K/V, over the pools gathered
+ * through the block table. Around it:
  *   - q/k and their rotate-half twins come out of one fused QKV MatMul (rope.ts rotateHalfColumns), so
  *     RoPE is two multiplies and an add; the 1/sqrt(headDim) scale is folded into the query's cos/sin.
- *   - Masks use -1e9, not -inf, so a fully masked row never yields NaN.
+ *   - Only the sampled position of each sequence reaches the final norm and the LM head, whose output
+ *     bias (text-prior.ts) makes the untrained built-in models write printable ASCII.
  */
+
+import { type AttentionLayout, pagedAttention } from './attention.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { INPUTS, OUTPUTS } from './graph-contract.ts';
 import { attr, GraphBuilder } from './onnx/graph-builder.ts';
 import { DataType, type GraphDef } from './onnx/model-proto.ts';
 import { ropeInvFreq, rotateHalfColumns } from './rope.ts';
 import type { ModelWeights } from './weights.ts';
-
-/** The additive mask value (see the file comment). */
-export const MASK_VALUE = -1e9;
 
 /** Columns side by side: [rows, a] ++ [rows, b] ++ ... -> [rows, a + b + ...]. */
 function hconcat(rows: number, parts: readonly { data: Float32Array; cols: number }[]): Float32Array {
@@ -38,10 +33,19 @@ function hconcat(rows: number, parts: readonly { data: Float32Array; cols: numbe
   return out;
 }
 
-export function buildDecoderGraph(c: ModelConfig, w: ModelWeights, blockSize: number): GraphDef {
+export interface DecoderGraphOptions {
+  /** The attention layout (attention.ts); 'stacked' is builder version 1's, kept as a baseline. */
+  attention?: AttentionLayout;
+}
+
+export function buildDecoderGraph(
+  c: ModelConfig,
+  w: ModelWeights,
+  blockSize: number,
+  options: DecoderGraphOptions = {},
+): GraphDef {
   const g = new GraphBuilder();
   const { dModel: d, nHeads: H, nKvHeads: Hkv, headDim: hd, ffnDim: F } = c;
-  const G = H / Hkv;
   const I64 = DataType.INT64;
   const F32 = DataType.FLOAT;
 
@@ -79,23 +83,12 @@ export function buildDecoderGraph(c: ModelConfig, w: ModelWeights, blockSize: nu
   const cosQ = g.op1('Mul', [cos, scale]);
   const sinQ = g.op1('Mul', [sin, scale]);
 
-  // Masks as additive biases. Past: [1, B, 1, P], slot p visible iff p < past_lens[b].
-  const maskZero = g.scalar(0, 'mask_zero');
-  const maskNeg = g.scalar(MASK_VALUE, 'mask_neg');
-  const slots = g.op1('Range', [zero, P, one]);
-  const pastVisible = g.op1('Less', [slots, g.op1('Unsqueeze', [pastLens, g.i64([1])])]);
-  const pastBias = g.op1('Unsqueeze', [g.op1('Where', [pastVisible, maskZero, maskNeg]), g.i64([0, 2])]);
-  const axis0 = g.i64([0]);
-  // New tokens: causal [T, T] (key j visible from query i iff j <= i), tiled over the G stacked heads.
-  const steps = g.op1('Range', [zero, T, one]);
-  const causal = g.op1('LessOrEqual', [
-    g.op1('Unsqueeze', [steps, axis0]),
-    g.op1('Unsqueeze', [steps, g.i64([1])]),
-  ]);
-  const newBias = g.op1('Tile', [g.op1('Where', [causal, maskZero, maskNeg]), g.i64([G, 1])]);
-  const softmaxSplit = g.op1('Concat', [g.op1('Unsqueeze', [P, axis0]), g.op1('Unsqueeze', [T, axis0])], {
-    axis: attr.int(0),
-  });
+  const attention = pagedAttention(
+    g,
+    c,
+    { table, pastLens, newTokens: T, pastSlots: P, zero, one },
+    options.attention,
+  );
 
   const eps = g.scalar(c.rmsEps, 'rms_eps');
   const two = g.scalar(2, 'two');
@@ -110,10 +103,6 @@ export function buildDecoderGraph(c: ModelConfig, w: ModelWeights, blockSize: nu
   let x = g.op1('Gather', [g.f32('embed', w.embed, [c.vocabSize, d]), ids], { axis: attr.int(0) });
   const qkvShape = g.i64([0, 0, -1, hd]);
   const qkvSplit = g.i64([H, H, Hkv, Hkv, Hkv]);
-  const q5Shape = g.i64([0, 0, Hkv, G, hd]);
-  const headsShape = g.i64([0, 0, -1, hd]);
-  const o5Shape = g.i64([0, 0, G, -1, hd]);
-  const flatShape = g.i64([0, 0, -1]);
   const ffnSplit = g.i64([F, F]);
 
   w.layers.forEach((L, l) => {
@@ -143,25 +132,8 @@ export function buildDecoderGraph(c: ModelConfig, w: ModelWeights, blockSize: nu
     g.op1('Transpose', [kRot], { perm: attr.ints([0, 2, 1, 3]) }, OUTPUTS.kNew(l));
     g.op1('Transpose', [v], { perm: attr.ints([0, 2, 1, 3]) }, OUTPUTS.vNew(l));
 
-    // Queries as [Hkv, B, G*T, hd]: query head h = kvHead * G + g.
-    const q5 = g.op1('Transpose', [g.op1('Reshape', [qRot, q5Shape])], { perm: attr.ints([2, 0, 3, 1, 4]) });
-    const qa = g.op1('Reshape', [q5, headsShape]);
-    const kNewT = g.op1('Transpose', [kRot], { perm: attr.ints([2, 0, 3, 1]) });
-    const vNew = g.op1('Transpose', [v], { perm: attr.ints([2, 0, 1, 3]) });
-    const kPast = g.op1('Reshape', [g.op1('Gather', [kPools[l]!, table], { axis: attr.int(1) }), headsShape]);
-    const vPast = g.op1('Reshape', [g.op1('Gather', [vPools[l]!, table], { axis: attr.int(1) }), headsShape]);
-    const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 3, 2]) });
-
-    const sPast = g.op1('Add', [g.op1('MatMul', [qa, kPastT]), pastBias]);
-    const sNew = g.op1('Add', [g.op1('MatMul', [qa, kNewT]), newBias]);
-    const probs = g.op1('Softmax', [g.op1('Concat', [sPast, sNew], { axis: attr.int(-1) })], {
-      axis: attr.int(-1),
-    });
-    const [pPast, pNew] = g.op('Split', [probs, softmaxSplit], { axis: attr.int(-1) }, 2) as [string, string];
-    const o = g.op1('Add', [g.op1('MatMul', [pPast, vPast]), g.op1('MatMul', [pNew, vNew])]);
-    // Back to [B, T, H * hd].
-    const ob = g.op1('Transpose', [g.op1('Reshape', [o, o5Shape])], { perm: attr.ints([1, 3, 0, 2, 4]) });
-    const attnOut = g.op1('MatMul', [g.op1('Reshape', [ob, flatShape]), g.f32(`${p}wo`, L.wo, [H * hd, d])]);
+    const o = attention.layer({ q: qRot, k: kRot, v, kPool: kPools[l]!, vPool: vPools[l]! });
+    const attnOut = g.op1('MatMul', [o, g.f32(`${p}wo`, L.wo, [H * hd, d])]);
     x = g.op1('Add', [x, attnOut]);
 
     // SwiGLU MLP with gate and up in one MatMul.
@@ -182,7 +154,8 @@ export function buildDecoderGraph(c: ModelConfig, w: ModelWeights, blockSize: nu
   const rowIdx = g.op1('Add', [g.op1('Mul', [g.op1('Range', [zero, B, one]), T]), sampleIndex]);
   const last = g.op1('Gather', [flat, rowIdx], { axis: attr.int(0) });
   const hFinal = rmsNorm(last, g.f32('final_norm', w.finalNorm, [d]));
-  g.op1('MatMul', [hFinal, g.f32('lm_head', w.lmHead, [d, c.vocabSize])], {}, OUTPUTS.logits);
+  const logits = g.op1('MatMul', [hFinal, g.f32('lm_head', w.lmHead, [d, c.vocabSize])]);
+  g.op1('Add', [logits, g.f32('lm_bias', w.lmBias, [c.vocabSize])], {}, OUTPUTS.logits);
 
   g.output(OUTPUTS.logits, F32, ['batch', c.vocabSize]);
   for (let l = 0; l < c.nLayers; l++) {

@@ -4,20 +4,25 @@
  * LessOrEqual (16) and Split/Unsqueeze taking their sizes and axes as inputs (13).
  */
 
-import { buildDecoderGraph } from './decoder-graph.ts';
+import { buildDecoderGraph, type DecoderGraphOptions } from './decoder-graph.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { encodeModel } from './onnx/model-proto.ts';
 import type { ModelWeights } from './weights.ts';
 
 export const IR_VERSION = 8;
 export const OPSET = 17;
-/** Bump when the graph or the initialisation changes: it is part of every cached file's name. */
-export const BUILDER_VERSION = '1';
+/**
+ * Bump when the graph or the initialisation changes: it is part of every cached file's name.
+ * 1: stacked attention, no output bias. 2: grouped attention (attention.ts), LM head scaled to
+ * 1.5/sqrt(dModel) with the text-prior output bias (text-prior.ts).
+ */
+export const BUILDER_VERSION = '2';
 
 export function encodeDecoderModel(
   config: ModelConfig,
   weights: ModelWeights,
   blockSize: number,
+  options: DecoderGraphOptions = {},
 ): Uint8Array {
   return encodeModel({
     irVersion: IR_VERSION,
@@ -29,6 +34,6 @@ export function encodeDecoderModel(
       'tacit.block_size': String(blockSize),
       'tacit.config': JSON.stringify(config),
     },
-    graph: buildDecoderGraph(config, weights, blockSize),
+    graph: buildDecoderGraph(config, weights, blockSize, options),
   });
 }

@@ -140,5 +140,10 @@ export function referenceLogits(w: ModelWeights, c: ModelConfig, tokens: readonl
   }
 
   const logits = matmul(rmsNorm(x, t, d, w.finalNorm, c.rmsEps), t, d, w.lmHead, c.vocabSize);
+  // The output bias (text-prior.ts), in float32 as the graph adds it.
+  for (let p = 0; p < t; p++) {
+    for (let j = 0; j < c.vocabSize; j++)
+      logits[p * c.vocabSize + j] = logits[p * c.vocabSize + j]! + w.lmBias[j]!;
+  }
   return Array.from({ length: t }, (_, p) => logits.slice(p * c.vocabSize, (p + 1) * c.vocabSize));
 }

@@ -6,13 +6,16 @@
  * embeddings N(0, 1), so the residual stream starts at unit RMS; q/k/v and gate/up N(0, 1/dModel),
  * so projections of a normalised vector have unit variance and attention is not flat; output
  * projections (wo, wDown) further scaled by 1/sqrt(2 nLayers) as in GPT-2, so the residual stream
- * grows slowly with depth; the LM head N(0, 4/dModel), giving logits of standard deviation about 2.
+ * grows slowly with depth; the LM head N(0, 2.25/dModel), giving a random part of the logits of
+ * standard deviation about 1.5, on top of an output bias that is a prior over printable ASCII
+ * (text-prior.ts), so the untrained models write readable "words" rather than arbitrary bytes.
  */
 
 import type { BuiltinModelName } from './config.ts';
 import { builtinConfig } from './config.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { gains, normal } from './init.ts';
+import { textPriorBias } from './text-prior.ts';
 
 /** The seed of every built-in model. Changing it changes every digest. */
 export const BUILTIN_SEED = 0x7ac17;
@@ -46,6 +49,8 @@ export interface ModelWeights {
   finalNorm: Float32Array;
   /** [dModel, vocabSize] (untied from embed) */
   lmHead: Float32Array;
+  /** [vocabSize], added to the LM head's output. */
+  lmBias: Float32Array;
 }
 
 /** Weights for any config from a seed. */
@@ -74,7 +79,8 @@ export function generateWeights(c: ModelConfig, seed: number): ModelWeights {
     embed: normal(seed, 'embed', c.vocabSize * d, 1),
     layers,
     finalNorm: gains(seed, 'final_norm', d),
-    lmHead: normal(seed, 'lm_head', d * c.vocabSize, 2 / Math.sqrt(d)),
+    lmHead: normal(seed, 'lm_head', d * c.vocabSize, 1 / Math.sqrt(d)),
+    lmBias: textPriorBias(c.vocabSize),
   };
 }
 

@@ -46,19 +46,20 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 
 describe('parameter counts', () => {
   it('follow from the config arithmetic', () => {
-    // tiny: 2 embeddings 264x256, final norm, 4 layers of (2 norms, q 256x256, k,v 256x128, o 256x256, 3 ffn 256x704).
+    // tiny: 2 embeddings 264x256, LM-head bias 264, final norm, 4 layers of (2 norms, q 256x256,
+    // k,v 256x128, o 256x256, 3 ffn 256x704).
     expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(
-      2 * 264 * 256 + 256 + 4 * (512 + 65536 + 2 * 32768 + 65536 + 3 * 256 * 704),
+      2 * 264 * 256 + 264 + 256 + 4 * (512 + 65536 + 2 * 32768 + 65536 + 3 * 256 * 704),
     );
-    expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(3_086_592);
-    expect(parameterCount(BUILTIN_CONFIGS.small)).toBe(25_444_864);
+    expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(3_086_856);
+    expect(parameterCount(BUILTIN_CONFIGS.small)).toBe(25_445_128);
     expect(parameterCount(BUILTIN_CONFIGS.small)).toBeGreaterThan(25e6);
     expect(parameterCount(BUILTIN_CONFIGS.small)).toBeLessThan(30e6);
   });
 
   it('match the generated weights', () => {
     const w = builtinWeights('tiny');
-    let n = w.embed.length + w.finalNorm.length + w.lmHead.length;
+    let n = w.embed.length + w.finalNorm.length + w.lmHead.length + w.lmBias.length;
     for (const L of w.layers) for (const a of Object.values(L)) n += a.length;
     expect(n).toBe(parameterCount(builtinConfig('tiny')));
   });
@@ -114,7 +115,7 @@ describe('loading', () => {
     expect(m.config).toEqual(builtinConfig('tiny'));
     expect(m.blockSize).toBe(16);
     expect(m.digest).toBe(sha256(readFileSync(m.onnxPath)));
-    expect(m.params).toBe(3_086_592);
+    expect(m.params).toBe(3_086_856);
   });
 
   it('rebuilds a corrupted cached built-in model instead of trusting it', async () => {

@@ -4,6 +4,7 @@
  * contract's inputs the way the engine will (padded T, block tables padded with block 0).
  */
 import ort from 'onnxruntime-node';
+import type { AttentionLayout } from '../../../enclave/model/attention.ts';
 import { builtinConfig } from '../../../enclave/model/config.ts';
 import { encodeDecoderModel } from '../../../enclave/model/encode-model.ts';
 import type { ModelConfig } from '../../../enclave/model/graph-contract.ts';
@@ -20,10 +21,12 @@ export interface Tiny {
   session: ort.InferenceSession;
 }
 
-export async function openTiny(): Promise<Tiny> {
+/** The tiny model's session; `attention` picks the layout (default: the built-in model's). */
+export async function openTiny(attention?: AttentionLayout): Promise<Tiny> {
   const config = builtinConfig('tiny');
   const weights = builtinWeights('tiny');
-  const session = await ort.InferenceSession.create(encodeDecoderModel(config, weights, BLOCK));
+  const bytes = encodeDecoderModel(config, weights, BLOCK, attention === undefined ? {} : { attention });
+  const session = await ort.InferenceSession.create(bytes);
   return { config, weights, session };
 }
 
