@@ -1,0 +1,198 @@
+/**
+ * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C]`: one decode step of the
+ * tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one inference thread),
+ * the current decoder graph against the previous one (builder version 1's 'stacked' attention
+ * layout, enclave/model/attention.ts), both built in this run from the same weights.
+ *
+ * The two sessions run alternately, step by step, over the same pools and block table, so a loaded
+ * machine slows both alike; per-step CPU time (process.cpuUsage, the inference runs on this thread)
+ * is reported beside wall-clock time, and medians rather than means. The goal of the engine is
+ * >= 1000 tokens per CPU-second at this shape (<= 16 ms of CPU per step). Before timing, the two
+ * graphs' logits are compared (they must agree within 1e-4). Writes bench/results/decode.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import ort from 'onnxruntime-node';
+import type { AttentionLayout } from '../enclave/model/attention.ts';
+import { builtinConfig, DEFAULT_BLOCK_SIZE } from '../enclave/model/config.ts';
+import { encodeDecoderModel } from '../enclave/model/encode-model.ts';
+import { INPUTS, OUTPUTS } from '../enclave/model/graph-contract.ts';
+import { builtinWeights } from '../enclave/model/weights.ts';
+
+const GOAL_TOKENS_PER_CPU_SECOND = 1000;
+/** Wall-clock bound of the timed loop (the whole run stays around a minute). */
+const TIME_LIMIT_MS = 45_000;
+
+interface Options {
+  steps: number;
+  batch: number;
+  context: number;
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { steps: 150, batch: 16, context: 1024 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const num = (): number => {
+      const v = Number(args[++i]);
+      if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--quick') o.steps = 30;
+    else if (a === '--steps') o.steps = num();
+    else if (a === '--batch') o.batch = num();
+    else if (a === '--context') o.context = num();
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  return o;
+}
+
+/** Deterministic uniform floats in [-1, 1) (Park-Miller), for pools and the table shuffle. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 48271) % 2147483647;
+    return (s / 2147483647) * 2 - 1;
+  };
+}
+
+/** The contract's inputs for one decode step: every sequence at `context` cached tokens. */
+function decodeFeeds(o: Options): Record<string, ort.Tensor> {
+  const c = builtinConfig('tiny');
+  const S = DEFAULT_BLOCK_SIZE;
+  const M = Math.ceil(o.context / S);
+  const numBlocks = o.batch * M + 1; // block 0 stays reserved for padding
+  const rnd = lcg(1);
+  const feeds: Record<string, ort.Tensor> = {};
+  const dims = [c.nKvHeads, numBlocks, S, c.headDim];
+  const n = c.nKvHeads * numBlocks * S * c.headDim;
+  for (let l = 0; l < c.nLayers; l++) {
+    feeds[INPUTS.kPool(l)] = new ort.Tensor('float32', Float32Array.from({ length: n }, rnd), dims);
+    feeds[INPUTS.vPool(l)] = new ort.Tensor('float32', Float32Array.from({ length: n }, rnd), dims);
+  }
+  // Scattered blocks, as after the engine has admitted and freed many sequences (Fisher-Yates).
+  const blocks = Array.from({ length: numBlocks - 1 }, (_, i) => i + 1);
+  for (let i = blocks.length - 1; i > 0; i--) {
+    const j = Math.floor(((rnd() + 1) / 2) * (i + 1));
+    [blocks[i], blocks[j]] = [blocks[j]!, blocks[i]!];
+  }
+  const i64 = (values: number[], shape: number[]): ort.Tensor =>
+    new ort.Tensor('int64', BigInt64Array.from(values, BigInt), shape);
+  const B = o.batch;
+  feeds[INPUTS.inputIds] = i64(
+    Array.from({ length: B }, (_, b) => 97 + (b % 26)),
+    [B, 1],
+  );
+  feeds[INPUTS.positions] = i64(Array(B).fill(o.context), [B, 1]);
+  feeds[INPUTS.pastLens] = i64(Array(B).fill(o.context), [B]);
+  feeds[INPUTS.blockTable] = i64(blocks.slice(0, B * M), [B, M]);
+  feeds[INPUTS.sampleIndex] = i64(Array(B).fill(0), [B]);
+  return feeds;
+}
+
+/** The same session options as the engine's OnnxRunner with one inference thread. */
+async function session(layout: AttentionLayout): Promise<ort.InferenceSession> {
+  const c = builtinConfig('tiny');
+  const bytes = encodeDecoderModel(c, builtinWeights('tiny'), DEFAULT_BLOCK_SIZE, { attention: layout });
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+export async function main(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const feeds = decodeFeeds(o);
+  const graphs = [
+    { name: 'stacked (v1, baseline)', layout: 'stacked' as const },
+    { name: 'grouped (v2, current)', layout: 'grouped' as const },
+  ];
+  const sessions = await Promise.all(graphs.map((g) => session(g.layout)));
+
+  // Same function first: the logits of the two graphs on this step.
+  const logits: Float32Array[] = [];
+  for (const s of sessions) logits.push((await s.run(feeds))[OUTPUTS.logits]!.data as Float32Array);
+  let maxDiff = 0;
+  for (let i = 0; i < logits[0]!.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(logits[0]![i]! - logits[1]![i]!));
+  if (!(maxDiff < 1e-4)) throw new Error(`the two graphs disagree: max |logit difference| ${maxDiff}`);
+  for (const s of sessions) for (let i = 0; i < 2; i++) await s.run(feeds); // warm-up
+
+  const wall: number[][] = graphs.map(() => []);
+  const cpu: number[][] = graphs.map(() => []);
+  const start = performance.now();
+  for (let step = 0; step < o.steps && performance.now() - start < TIME_LIMIT_MS; step++) {
+    for (const [i, s] of sessions.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await s.run(feeds);
+      wall[i]!.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[i]!.push((c.user + c.system) / 1000);
+    }
+  }
+  await Promise.all(sessions.map((s) => s.release()));
+
+  const rows = graphs.map((g, i) => {
+    const wallMs = median(wall[i]!);
+    const cpuMs = median(cpu[i]!);
+    return {
+      graph: g.name,
+      layout: g.layout,
+      steps: wall[i]!.length,
+      wallMsPerStep: r2(wallMs),
+      cpuMsPerStep: r2(cpuMs),
+      minCpuMsPerStep: r2(Math.min(...cpu[i]!)),
+      tokensPerSecond: r1((o.batch / wallMs) * 1000),
+      tokensPerCpuSecond: r1((o.batch / cpuMs) * 1000),
+    };
+  });
+  const [base, cur] = rows as [(typeof rows)[0], (typeof rows)[0]];
+  const result = {
+    model: 'tacit-tiny',
+    batch: o.batch,
+    newTokens: 1,
+    context: o.context,
+    intraOpThreads: 1,
+    maxLogitDiff: maxDiff,
+    rows,
+    speedupWall: r2(base.wallMsPerStep / cur.wallMsPerStep),
+    speedupCpu: r2(base.cpuMsPerStep / cur.cpuMsPerStep),
+    goalTokensPerCpuSecond: GOAL_TOKENS_PER_CPU_SECOND,
+    goalMet: cur.tokensPerCpuSecond >= GOAL_TOKENS_PER_CPU_SECOND,
+  };
+
+  const line = (cells: (string | number)[]): string =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(24) : String(c).padStart(12))).join(' ');
+  console.log(`decode step: tiny model, B=${o.batch}, T=1, context ${o.context}, 1 thread (medians)`);
+  console.log(line(['graph', 'wall ms', 'cpu ms', 'tok/s wall', 'tok/cpu-s', 'min cpu ms']));
+  for (const r of rows) {
+    console.log(
+      line([
+        r.graph,
+        r.wallMsPerStep,
+        r.cpuMsPerStep,
+        r.tokensPerSecond,
+        r.tokensPerCpuSecond,
+        r.minCpuMsPerStep,
+      ]),
+    );
+  }
+  console.log(`speedup (baseline / current): ${result.speedupWall}x wall, ${result.speedupCpu}x CPU`);
+  console.log(
+    `goal >= ${GOAL_TOKENS_PER_CPU_SECOND} tokens per CPU-second: ${result.goalMet ? 'met' : 'not met'} ` +
+      `(logits agree within ${maxDiff.toExponential(1)})`,
+  );
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL('decode.json', dir), `${JSON.stringify(result, null, 2)}\n`);
+}
