@@ -177,6 +177,9 @@ export async function main(args: string[]): Promise<void> {
         'echo',
         '--max-concurrent',
         '4096',
+        // This bench measures what OHTTP costs; shaping's cost (grid, cells) is bench/leakage's.
+        '--shaping',
+        'off',
         '--log-level',
         'info',
       ],

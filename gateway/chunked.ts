@@ -7,7 +7,6 @@
  * client reports a truncated response.
  */
 import { decodeStream, type RequestHead } from '../shared/bhttp/index.ts';
-import { encodeResponseStream } from '../shared/bhttp/stream-encode.ts';
 import { isTacitError, TacitError } from '../shared/errors.ts';
 import { type ChunkedGatewayRequest, decapsulateChunkedRequest } from '../shared/ohttp/chunked/index.ts';
 import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
@@ -22,6 +21,7 @@ import {
 import { responseFields, toInnerRequest } from './inner.ts';
 import type { Outcome } from './metrics.ts';
 import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
+import { shaperFor } from './shaping/index.ts';
 
 /** Errors of the encryption layer: before any answer, they get the clear 4xx of RFC 9458 5.2. */
 const OUTER_CODES = new Set(['ERR_DECRYPT', 'ERR_STREAM_TRUNCATED', 'ERR_UNKNOWN_KEY', 'ERR_UNSUPPORTED']);
@@ -93,10 +93,11 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
     if (kind !== 'refused')
       metrics.targetSeconds.observe((performance.now() - started) / 1000, { target: kind });
     outcome = kind === 'refused' ? 'forbidden' : 'ok';
-    const plain = encodeResponseStream({
-      head: { status: response.status, headers: responseFields(response) },
-      body: response.body,
-    });
+    // With shaping on: equal cells on a fixed tick up to a bucketed count (docs/privacy.md).
+    const plain = shaperFor(deps.config).stream(
+      { head: { status: response.status, headers: responseFields(response) }, body: response.body },
+      signal,
+    );
     metrics.openStreams.inc();
     const wire = watch(dec.encapsulateResponse(plain), signal, (how) => {
       metrics.openStreams.dec();

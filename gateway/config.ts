@@ -4,6 +4,7 @@
  * and `redactedConfig` is what gets logged (upstream URLs may carry credentials).
  */
 import { type OptionSpec, parseDuration, parseInteger, readOptions } from './options.ts';
+import { readShaping, SHAPING_DEFAULTS, SHAPING_OPTION_SPECS, type ShapingConfig } from './shaping/config.ts';
 
 /** An allow-listed upstream: inner requests for `origin` are sent to `url` (a base URL). */
 export interface UpstreamTarget {
@@ -43,6 +44,8 @@ export interface GatewayConfig {
   /** RFC 9458 6.5: accepted distance between the inner Date and the gateway's clock. */
   readonly dateWindowMs: number;
   readonly logLevel: string;
+  /** Padding, the time grid and constant-rate streams (gateway/shaping, docs/privacy.md). */
+  readonly shaping: ShapingConfig;
 }
 
 export const DEFAULTS: GatewayConfig = Object.freeze({
@@ -61,6 +64,7 @@ export const DEFAULTS: GatewayConfig = Object.freeze({
   drainTimeoutMs: 10_000,
   dateWindowMs: 60_000,
   logLevel: 'info',
+  shaping: SHAPING_DEFAULTS,
 });
 
 export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object.freeze({
@@ -79,6 +83,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = Object.freeze(
   'drain-timeout': { kind: 'string', env: 'TACIT_GATEWAY_DRAIN_TIMEOUT' },
   'date-window': { kind: 'string', env: 'TACIT_GATEWAY_DATE_WINDOW' },
   'log-level': { kind: 'string', env: 'TACIT_LOG_LEVEL' },
+  ...SHAPING_OPTION_SPECS,
 });
 
 /** Builds the configuration, or returns every error found. Pure: argv and env are parameters. */
@@ -147,6 +152,7 @@ export function buildConfig(
   if (c.rotateEveryMs !== null && c.rotateEveryMs < c.keysMaxAgeS * 1000)
     errors.push('--rotate-every must be at least --keys-max-age');
 
+  c.shaping = readShaping(values, errors, c.shaping);
   if (errors.length > 0) return { config: null, errors };
   return { config: Object.freeze(c), errors: [] };
 }

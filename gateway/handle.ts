@@ -21,6 +21,7 @@ import type { ConcurrencyLimit } from './limits.ts';
 import type { GatewayMetrics, Outcome } from './metrics.ts';
 import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
 import { parseHttpDate, type ReplayGuard } from './replay.ts';
+import { shaperFor } from './shaping/index.ts';
 import type { Dispatched } from './targets.ts';
 
 export interface GatewayDeps {
@@ -167,6 +168,9 @@ export async function answerEncapsulated(
   signal: AbortSignal,
 ): Promise<OuterAnswer> {
   const now = deps.now?.() ?? Date.now();
+  // The time grid counts from arrival, so queueing and cache hits hide inside the same bucket.
+  const shaper = shaperFor(deps.config);
+  const startedAt = shaper.now();
   let dec: DecapsulatedRequest;
   try {
     dec = await decapsulateRequest(
@@ -176,7 +180,8 @@ export async function answerEncapsulated(
   } catch (err) {
     return decryptFailureParts(deps, err);
   }
-  const inner = await answer(deps, dec, signal);
+  // Padded, and released on the time grid (docs/privacy.md): the relay sees a size class and a bucket.
+  const inner = await shaper.whole(await answer(deps, dec, signal), startedAt, signal);
   // Sealed with the request's own context; the outer response carries nothing of the inner one.
   return {
     status: 200,

@@ -144,7 +144,9 @@ describe('upstream targets', () => {
       signal: ac.signal,
     });
     const reader = res.body!.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toMatch(/tick/);
+    // With shaping on, the first cells may carry only filler (SSE comments) until an event is ready.
+    let text = '';
+    while (!text.includes('data: tick')) text += new TextDecoder().decode((await reader.read()).value);
     const seen = upstreamSeen.find((s) => s.url === '/forever')!;
     ac.abort();
     await reader.cancel().catch(() => {});

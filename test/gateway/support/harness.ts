@@ -43,8 +43,10 @@ export async function makeGateway(
 ): Promise<Gateway & { send: Send }> {
   const keys = await keyStoreFile();
   // The echo target unless a test says otherwise: starting the inference engine is for the e2e tests.
+  // Shaping off unless a test turns it on: these tests are about transport and refusals, and the
+  // shaped path (cells, grid, padding) has suites of its own (test/gateway/shaping, test/leakage).
   const { config, errors } = buildConfig(
-    ['--keys', keys, '--model', 'echo', ...(opts.flags ?? [])],
+    ['--keys', keys, '--model', 'echo', '--shaping', 'off', ...(opts.flags ?? [])],
     {},
     opts.overrides,
   );
