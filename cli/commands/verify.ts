@@ -143,7 +143,11 @@ export const command: Command = {
         log = { origin: s('log-key')!.split('+')[0]!, key: s('log-key')! };
 
       const signed = decodeReceiptField(field);
-      const receipt = await verifyReceipt(signed, { publicKey: receiptKey, request, response });
+      // An event stream's receipt commits to it without comment lines (shaping filler; client/verify/sse.ts).
+      const { withoutSseComments } = await import('../../client/verify/sse.ts');
+      const receipt = await verifyReceipt(signed, { publicKey: receiptKey, request, response }).catch(() =>
+        verifyReceipt(signed, { publicKey: receiptKey, request, response: withoutSseComments(response) }),
+      );
       say(`receipt: ${receiptText(signed.canonical)}`);
       say('signature and commitments: ok');
       if (measurement !== undefined && receipt.measurement !== measurement)

@@ -15,6 +15,7 @@ import { RECEIPT_FIELD } from '../../shared/receipt/field.ts';
 import { extend } from '../extend.ts';
 import type { TrustVerifier } from './index.ts';
 import type { VerifiedReceipt } from './receipt.ts';
+import { isEventStream, withoutSseComments } from './sse.ts';
 
 export type ResponseWithReceipt = Response & { receipt: Promise<VerifiedReceipt> };
 
@@ -91,7 +92,9 @@ export function attachStreamReceipt<R extends Response & { trailers: Promise<Fie
   const check = async (): Promise<ClientReceipt> => {
     const field = fieldOf(await response.trailers);
     const req = await request;
-    return { ...(await v.checkReceipt(field, req, concat(...parts))), request: req };
+    const body = concat(...parts);
+    const committed = isEventStream(response.headers.get('content-type')) ? withoutSseComments(body) : body;
+    return { ...(await v.checkReceipt(field, req, committed)), request: req };
   };
   const source = response.body;
   let body: ReadableStream<Uint8Array> | null = null;

@@ -9,6 +9,7 @@ import type { Field } from '../../shared/bhttp/index.ts';
 import { RECEIPT_FIELD } from '../../shared/receipt/field.ts';
 import { type RequestFacts, StreamUsage, usageOfBody } from './facts.ts';
 import type { ReceiptDraft } from './receipts.ts';
+import { isEventStream, SseCommentFilter, withoutSseComments } from './sse.ts';
 import type { Trust } from './trust.ts';
 
 export { RECEIPT_FIELD };
@@ -27,7 +28,8 @@ export async function wholeAnswerReceipt(
   contentType: string | null,
   content: Uint8Array,
 ): Promise<Field> {
-  ctx.draft.response.update(content);
+  // Event streams are committed without comment lines, which shaping uses as filler (sse.ts).
+  ctx.draft.response.update(isEventStream(contentType) ? withoutSseComments(content) : content);
   const value = await ctx.trust.issuer.issue(ctx.draft, {
     model: ctx.model,
     sampling: ctx.facts.sampling,
@@ -47,7 +49,8 @@ export function streamedAnswerReceipt(
   contentType: string | null,
   body: ReadableStream<Uint8Array> | null,
 ): { body: ReadableStream<Uint8Array> | null; trailers: Promise<Field[]> } {
-  const usage = new StreamUsage((contentType ?? '').includes('text/event-stream'));
+  const usage = new StreamUsage(isEventStream(contentType));
+  const filter = isEventStream(contentType) ? new SseCommentFilter() : null;
   let ended!: () => void;
   const done = new Promise<void>((r) => {
     ended = r;
@@ -69,7 +72,7 @@ export function streamedAnswerReceipt(
   }
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      ctx.draft.response.update(chunk);
+      ctx.draft.response.update(filter ? filter.push(chunk) : chunk);
       usage.update(chunk);
       controller.enqueue(chunk);
     },
