@@ -51,7 +51,9 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
     return respond(dec.encapsulateResponse([refusalBytes(r, 'indeterminate-length')]));
   };
 
-  const parts: Parts = decodeStream(dec.request, { expect: 'request' });
+  // The receipt commits to the request's plaintext as it is decoded (gateway/trust/wire.ts).
+  const receipt = deps.trust?.stream(dec.request);
+  const parts: Parts = decodeStream(receipt?.request ?? dec.request, { expect: 'request' });
   let head: RequestHead;
   try {
     head = await readHead(parts);
@@ -83,19 +85,25 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
     const withBody = method !== 'GET' && method !== 'HEAD';
     // Without a body the request must still end properly (final chunk) before it is acted on.
     if (!withBody) await drain(parts, 0);
-    const innerReq = toInnerRequest(
-      head,
-      withBody ? bodyStream(parts, deps.config.maxBodyBytes) : null,
-      signal,
-    );
+    const body = withBody ? bodyStream(parts, deps.config.maxBodyBytes) : null;
+    const innerReq = toInnerRequest(head, receipt ? await receipt.prepare(head, body) : body, signal);
     const started = performance.now();
     const { kind, response } = await deps.dispatch(innerReq, signal);
     if (kind !== 'refused')
       metrics.targetSeconds.observe((performance.now() - started) / 1000, { target: kind });
     outcome = kind === 'refused' ? 'forbidden' : 'ok';
     // With shaping on: equal cells on a fixed tick up to a bucketed count (docs/privacy.md).
+    // A receipt travels as a trailer, after the last chunk (gateway/trust/answer.ts).
+    const answer = receipt?.finish(kind, innerReq.url, response) ?? {
+      body: response.body,
+      trailers: undefined,
+    };
     const plain = shaperFor(deps.config).stream(
-      { head: { status: response.status, headers: responseFields(response) }, body: response.body },
+      {
+        head: { status: response.status, headers: responseFields(response) },
+        body: answer.body,
+        trailers: answer.trailers,
+      },
       signal,
     );
     metrics.openStreams.inc();

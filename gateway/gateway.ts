@@ -17,6 +17,7 @@ import { ConcurrencyLimit } from './limits.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { ReplayGuard } from './replay.ts';
 import { createDispatcher, type FetchLike } from './targets.ts';
+import { createGatewayTrust, ECHO_DIGEST, type GatewayTrustOptions } from './trust/wire.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   builtin?: FetchLike;
   /** The clock (tests). */
   now?: () => number;
+  /** Attestation, receipts and the transparency log (docs/trust.md); absent: none of them. */
+  trust?: GatewayTrustOptions;
 }
 
 export interface Gateway {
@@ -76,8 +79,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   let builtin = opts.builtin;
   let closeBuiltin: () => Promise<void> = async () => {};
+  let builtinModel = opts.trust?.model ?? ECHO_DIGEST;
   if (builtin === undefined && config.model !== 'none') {
     const target = config.model === 'echo' ? createEchoApp() : await builtinTarget();
+    if ('engine' in target) builtinModel = `sha256:${target.engine.model.digest}`;
     builtin = (req) => target.app.fetch(req);
     closeBuiltin = target.close;
   }
@@ -93,6 +98,16 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     state: { draining: false },
     now,
   };
+  if (opts.trust !== undefined) {
+    deps.trust = await createGatewayTrust(opts.trust, {
+      name: config.name,
+      keys: () => ring.active().map((k) => k.server.config),
+      builtinModel,
+      upstreams: config.targets.map((t) => t.origin),
+      now,
+      log,
+    });
+  }
 
   // Rotation and reload are serialised: two overlapping ones could pick the same free key id.
   let chain: Promise<void> = Promise.resolve();
@@ -129,8 +144,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const timer = config.rotateEveryMs === null ? null : setInterval(() => void rotate(), config.rotateEveryMs);
   timer?.unref();
 
+  const app = createGatewayApp(deps, handleChunkedRequest);
+  deps.trust?.mount(app);
   return {
-    app: createGatewayApp(deps, handleChunkedRequest),
+    app,
     deps,
     reload,
     rotate,
@@ -138,6 +155,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       if (timer !== null) clearInterval(timer);
       await chain;
       await closeBuiltin();
+      await deps.trust?.close();
     },
   };
 }
@@ -146,7 +164,11 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
  * The enclave's inference API (the only enclave/ entry the gateway may import), started in-process:
  * the gateway calls its hono `fetch` directly, so plaintext never crosses a socket.
  */
-async function builtinTarget(): Promise<{ app: { fetch: FetchLike }; close(): Promise<void> }> {
+async function builtinTarget(): Promise<{
+  app: { fetch: FetchLike };
+  close(): Promise<void>;
+  engine: { model: { digest: string } };
+}> {
   const { createInferenceApp } = await import('../enclave/index.ts');
   return createInferenceApp({ engineOptions: { model: 'tiny' } });
 }

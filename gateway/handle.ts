@@ -23,6 +23,7 @@ import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
 import { parseHttpDate, type ReplayGuard } from './replay.ts';
 import { shaperFor } from './shaping/index.ts';
 import type { Dispatched } from './targets.ts';
+import type { GatewayTrust } from './trust/wire.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   /** Set on SIGTERM: new requests are refused while open ones finish. */
   state: { draining: boolean };
   now?: () => number;
+  /** Receipts and the transparency log (gateway/trust); absent: answers carry no receipt. */
+  trust?: GatewayTrust;
 }
 
 /** The largest inner response the non-streaming path buffers before sealing. */
@@ -217,8 +220,10 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
   let outcome: Outcome = 'internal';
   try {
     let innerReq: Request;
+    // The receipt commits to the exact request bytes; the target may get a seed added (trust/facts.ts).
+    const receipt = deps.trust?.whole(dec.request, bhttp, bhttp.content);
     try {
-      innerReq = toInnerRequest(bhttp, bhttp.content, signal);
+      innerReq = toInnerRequest(bhttp, receipt?.content ?? bhttp.content, signal);
     } catch {
       outcome = 'bad_inner_request';
       return refusalBytes(REFUSALS.badRequest);
@@ -238,7 +243,10 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
         : response.status === 502 && kind === 'upstream'
           ? 'upstream_error'
           : 'ok';
-    return encodeResponse({ status: response.status, headers: responseFields(response), content });
+    const headers = responseFields(response);
+    const field = await receipt?.finish(kind, innerReq.url, response.headers.get('content-type'), content);
+    if (field) headers.push(field);
+    return encodeResponse({ status: response.status, headers, content });
   } catch (err) {
     if (timedOut()) {
       outcome = 'timeout';

@@ -26,7 +26,12 @@ export const command: Command = {
     const { startGateway } = await import('../../gateway/server.ts');
     let running: Awaited<ReturnType<typeof startGateway>>;
     try {
-      running = await startGateway({ config, log });
+      // Attestation, receipts and the log (docs/trust.md), from TACIT_ATTESTATION and TACIT_TRUST_DIR.
+      const { trustFromEnv } = await import('../../enclave/attestation/index.ts');
+      const trust = await trustFromEnv(process.env, new URL('../..', import.meta.url).pathname);
+      if (trust !== undefined)
+        log.warn({ provider: trust.attester.provider, warning: trust.attester.warning }, 'attestation');
+      running = await startGateway({ config, log, ...(trust === undefined ? {} : { trust }) });
     } catch (err) {
       process.stderr.write(`tacit gateway: ${(err as Error).message}\n`);
       return 1;

@@ -32,7 +32,8 @@ export interface StreamShaping {
 export interface PacedInput {
   head: ResponseHead;
   body: ReadableStream<Uint8Array> | null;
-  trailers?: Field[];
+  /** A promise is awaited after the body ends (a receipt trailer, gateway/trust/answer.ts). */
+  trailers?: Field[] | Promise<Field[]>;
 }
 
 /** Server-sent events get comment filler; anything else is released whole (cells.ts). */
@@ -68,7 +69,7 @@ export function pacedResponse(
         framer.push(r.value);
         while (framer.backlog > shaping.maxBacklog && !stopped) await new Promise<void>((w) => (resume = w));
       }
-      if (!stopped) framer.end(encoder.end(input.trailers ?? []));
+      if (!stopped) framer.end(encoder.end((await input.trailers) ?? []));
     } catch (error) {
       failure = { error };
     }
