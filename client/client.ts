@@ -16,6 +16,7 @@ import { OuterStatusError } from './errors.ts';
 import { type KeysInput, keySource } from './keys.ts';
 import { sendChunked } from './send-chunked.ts';
 import { sendWhole } from './send-whole.ts';
+import { createTrustVerifier, type TrustPolicy, type TrustVerifier } from './verify/index.ts';
 
 export interface ClientOptions {
   /** Where encapsulated requests are posted: the relay's URL for this gateway. */
@@ -47,12 +48,19 @@ export interface ClientOptions {
   padding?: PaddingPolicy;
   /** Clock for the inner `Date` (RFC 9458 6.5); default `Date.now`. */
   now?: () => number;
+  /**
+   * Verification (docs/trust.md): attest the gateway before encrypting anything, refuse keys its
+   * manifest does not cover, check every answer's receipt (`response.receipt`).
+   */
+  trust?: TrustPolicy;
 }
 
 export interface TacitClient {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** The key configuration requests are encrypted to now (fetching it if needed). */
   keyConfig(): Promise<KeyConfig>;
+  /** The verifier, when created with `trust`: the attested gateway, receipts, the log. */
+  readonly trust?: TrustVerifier;
 }
 
 /** See `ClientOptions.padding`; the figures behind the choice are in docs/privacy.md. */
@@ -66,6 +74,7 @@ export interface SendContext {
   hpke: EncapsulateOptions;
   padding: PaddingPolicy | undefined;
   clock: Clock;
+  trust?: TrustVerifier;
 }
 
 function wantsChunked(
@@ -108,6 +117,7 @@ export function createClient(options: ClientOptions): TacitClient {
     },
     padding: options.padding ?? DEFAULT_REQUEST_PADDING,
     clock: new Clock(now),
+    ...(options.trust !== undefined && { trust: createTrustVerifier(options.trust, transport, now) }),
   };
 
   async function clientFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -122,10 +132,13 @@ export function createClient(options: ClientOptions): TacitClient {
         options.chunked === 'always');
     const body = streamed || request.body === null ? null : new Uint8Array(await request.arrayBuffer());
     const chunked = wantsChunked(options.chunked, request, init, body);
-    const send = (config: KeyConfig) =>
-      chunked
+    const send = async (config: KeyConfig): Promise<Response> => {
+      // Attestation before first use: nothing is encrypted to a key the verified manifest does not list.
+      await ctx.trust?.checkKey(config);
+      return chunked
         ? sendChunked(ctx, config, request, streamed ? request.body : body)
         : sendWhole(ctx, config, request, body ?? new Uint8Array(0));
+    };
     try {
       return await send(await keys.current());
     } catch (e) {
@@ -140,6 +153,7 @@ export function createClient(options: ClientOptions): TacitClient {
   return {
     fetch: clientFetch,
     keyConfig: () => keys.current(),
+    ...(ctx.trust !== undefined && { trust: ctx.trust }),
   };
 }
 

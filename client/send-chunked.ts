@@ -13,6 +13,7 @@ import { isDateProblem } from './date.ts';
 import { extend } from './extend.ts';
 import { innerRequest } from './inner.ts';
 import { post } from './post.ts';
+import { attachStreamReceipt, captureStream } from './verify/attach.ts';
 
 /** A streamed answer's trailers (where a stream's receipt travels), settled once the body ends. */
 export type ResponseWithTrailers = Response & { trailers: Promise<Field[]> };
@@ -38,7 +39,9 @@ export async function sendChunked(
   for (let attempt = 0; ; attempt++) {
     const inner = innerRequest(request, body, ownDate ? undefined : ctx.clock.date());
     const plain = fromRequestStreaming(inner, ctx.padding === undefined ? {} : { padTo: ctx.padding });
-    const sealed = await encapsulateChunkedRequest(config, plain, ctx.hpke);
+    // With a trust policy, keep the plaintext bytes: the receipt commits to them.
+    const captured = ctx.trust ? captureStream(plain) : undefined;
+    const sealed = await encapsulateChunkedRequest(config, captured?.stream ?? plain, ctx.hpke);
     const res = await post(
       ctx,
       MEDIA_TYPES.chunkedRequest,
@@ -60,6 +63,7 @@ export async function sendChunked(
         return extend(again, { trailers });
       }
     }
-    return extend(response, { trailers });
+    const out = extend(response, { trailers });
+    return ctx.trust && captured ? attachStreamReceipt(ctx.trust, out, captured.bytes) : out;
   }
 }

@@ -6,6 +6,7 @@ import type { SendContext } from './client.ts';
 import { isDateProblem } from './date.ts';
 import { innerRequest } from './inner.ts';
 import { post } from './post.ts';
+import { attachWholeReceipt } from './verify/attach.ts';
 
 export async function sendWhole(
   ctx: SendContext,
@@ -30,6 +31,10 @@ export async function sendWhole(
     // RFC 9458 6.5: retry once with the gateway's clock when it found our Date stale.
     const stale = isDateProblem(inner.status, field('content-type'), inner.content);
     if (attempt === 0 && !ownDate && stale && ctx.clock.correct(field('date'))) continue;
-    return toResponse(inner);
+    const response = toResponse(inner);
+    // The receipt commits to these exact request bytes and this body (client/verify/attach.ts).
+    return ctx.trust
+      ? attachWholeReceipt(ctx.trust, response, bhttp, inner.headers, inner.content)
+      : response;
   }
 }
