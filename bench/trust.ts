@@ -1,0 +1,192 @@
+/**
+ * `npm run bench -- trust [--seconds 4] [--rounds 2] [--concurrency 32] [--size 1024]`
+ *
+ * What receipts and the transparency log cost per request: requests/s and p50/p99 latency of a small
+ * OHTTP POST to the echo target through two gateways in one run, alternating rounds:
+ *
+ *   plain:    gateway without trust (decapsulate, Binary HTTP, dispatch, seal)
+ *   receipts: the same gateway with receipts (salted HMAC commitments, Ed25519 signature, durable
+ *             log append with group-committed fdatasync, receipt header) and its log on local disk
+ *
+ * The echo target does no inference, so this is the worst case for the overhead: with the built-in
+ * model every request costs milliseconds more and the receipt share shrinks. Both gateways run in this
+ * process beside the load generator (same cores for both). Every answer is decrypted and checked
+ * (status, echoed body, receipt header present in `receipts` mode), and a sample of receipts is verified
+ * in full (signature, commitments, inclusion), so a broken path cannot look fast.
+ * Writes bench/results/trust.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Pool } from 'undici';
+import { createTrustVerifier } from '../client/verify/index.ts';
+import { createDevAttester } from '../enclave/attestation/index.ts';
+import { buildConfig } from '../gateway/config.ts';
+import { emptyStore, generateKey, writeStore } from '../gateway/keys/store.ts';
+import { type RunningGateway, startGateway } from '../gateway/server.ts';
+import { decodeResponse, encodeRequest } from '../shared/bhttp/index.ts';
+import { nodePrimitives } from '../shared/hpke/primitives-node.ts';
+import { decodeKeyConfigList } from '../shared/keys/index.ts';
+import { encapsulateRequest } from '../shared/ohttp/index.ts';
+import { RECEIPT_FIELD } from '../shared/receipt/field.ts';
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+}
+
+interface Round {
+  mode: string;
+  requests: number;
+  seconds: number;
+  latencies: number[];
+}
+
+async function round(
+  mode: string,
+  gw: RunningGateway,
+  seconds: number,
+  concurrency: number,
+  payload: Uint8Array,
+  sample: (req: Uint8Array, field: string | undefined, body: Uint8Array) => void,
+): Promise<Round> {
+  const pool = new Pool(gw.url, { connections: concurrency, pipelining: 1 });
+  const keys = decodeKeyConfigList(new Uint8Array(await (await fetch(`${gw.url}/ohttp-keys`)).arrayBuffer()));
+  const one = async () => {
+    const bhttp = encodeRequest({
+      method: 'POST',
+      scheme: 'https',
+      authority: 'tacit.local',
+      path: '/echo',
+      headers: [
+        ['content-type', 'application/octet-stream'],
+        ['date', new Date().toUTCString()],
+      ],
+      content: payload,
+    });
+    const sealed = await encapsulateRequest(keys[0]!, bhttp, { primitives: nodePrimitives });
+    const res = await pool.request({
+      method: 'POST',
+      path: '/gateway',
+      headers: { 'content-type': 'message/ohttp-req' },
+      body: sealed.encapsulatedRequest,
+    });
+    const bytes = new Uint8Array(await res.body.arrayBuffer());
+    const inner = decodeResponse(await sealed.openResponse(bytes));
+    if (inner.status !== 200 || inner.content.length !== payload.length)
+      throw new Error(`${mode}: bad answer ${inner.status}`);
+    const field = inner.headers.find(([n]) => n === RECEIPT_FIELD)?.[1];
+    if (mode === 'receipts' && field === undefined) throw new Error('receipts: answer without a receipt');
+    sample(bhttp, field, inner.content);
+  };
+  // Warm-up by count (a JIT needs requests, not seconds), then the timed window.
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < 50; i++) await one();
+    }),
+  );
+  const latencies: number[] = [];
+  let requests = 0;
+  const start = performance.now();
+  const until = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await one();
+        latencies.push(performance.now() - t);
+        requests++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  await pool.close();
+  return { mode, requests, seconds: elapsed, latencies };
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+export async function main(args: string[]): Promise<void> {
+  const seconds = arg(args, 'seconds', 4);
+  const rounds = arg(args, 'rounds', 2);
+  const concurrency = arg(args, 'concurrency', 32);
+  const size = arg(args, 'size', 1024);
+  const dir = mkdtempSync(join(tmpdir(), 'tacit-bench-trust-'));
+  const keysFile = join(dir, 'keys.json');
+  const store = emptyStore();
+  store.keys.push(await generateKey({ keyId: 1 }));
+  writeStore(keysFile, store);
+  const { config, errors } = buildConfig(
+    ['--keys', keysFile, '--model', 'echo', '--port', '0', '--max-concurrent', '1024'],
+    {},
+  );
+  if (config === null) throw new Error(errors.join('; '));
+  const log = pino({ level: 'silent' });
+  const attester = await createDevAttester({
+    measurement: 'ab'.repeat(32),
+    platformKey: new Uint8Array(32).fill(1),
+  });
+  const plain = await startGateway({ config, log });
+  const trusted = await startGateway({ config, log, trust: { dir: join(dir, 'trust'), attester } });
+  const payload = new Uint8Array(size).fill(0x61);
+
+  // A sample of receipts is verified in full after the run.
+  const samples: { req: Uint8Array; field: string; body: Uint8Array }[] = [];
+  const keep = (req: Uint8Array, field: string | undefined, body: Uint8Array) => {
+    if (field !== undefined && samples.length < 20 && Math.random() < 0.01)
+      samples.push({ req, field, body });
+  };
+  const results: Round[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      results.push(await round('plain', plain, seconds, concurrency, payload, keep));
+      results.push(await round('receipts', trusted, seconds, concurrency, payload, keep));
+    }
+    const v = createTrustVerifier(
+      {
+        attestation: `${trusted.url}/attestation`,
+        log: `${trusted.url}/log/`,
+        provider: 'dev',
+        devPlatformKey: attester.platformPublicKey,
+      },
+      fetch,
+    );
+    const follower = (await v.log())!;
+    for (const s of samples) await follower.proveInclusion(await v.checkReceipt(s.field, s.req, s.body));
+    const logSize = trusted.gateway.deps.trust!.trust.log.size;
+
+    const table = ['plain', 'receipts'].map((mode) => {
+      const rs = results.filter((x) => x.mode === mode);
+      const req = rs.reduce((a, x) => a + x.requests, 0);
+      const secs = rs.reduce((a, x) => a + x.seconds, 0);
+      const lat = rs.flatMap((x) => x.latencies).sort((a, b) => a - b);
+      return {
+        mode,
+        requests: req,
+        'req/s': Math.round(req / secs),
+        p50ms: Number(pct(lat, 50).toFixed(2)),
+        p99ms: Number(pct(lat, 99).toFixed(2)),
+      };
+    });
+    const ratio = table[1]!['req/s'] / table[0]!['req/s'];
+    console.table(table);
+    console.log(
+      `receipts/plain: ${ratio.toFixed(3)} (${((1 - ratio) * 100).toFixed(1)}% fewer requests/s; goal: at most 10%)`,
+    );
+    console.log(
+      `log: ${logSize} entries; ${samples.length} sampled receipts verified in full with inclusion proofs`,
+    );
+    const out = new URL('./results/', import.meta.url).pathname;
+    mkdirSync(out, { recursive: true });
+    writeFileSync(
+      join(out, 'trust.json'),
+      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, ratio, logSize, verifiedSamples: samples.length }, null, 2)}\n`,
+    );
+  } finally {
+    await plain.close();
+    await trusted.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
