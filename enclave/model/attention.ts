@@ -2,20 +2,24 @@
  * Paged grouped-query attention, written as ONNX nodes: the part of the decoder graph that reads the
  * KV pools through the block table (graph-contract.ts). Two layouts live here behind one interface:
  *
- *   - 'grouped' (builder version 2, the default): queries as [Hkv, B, G, T, hd], past keys and values
- *     as [Hkv, B, 1, P, hd], broadcast over the G query heads that share a kv head. In a decode step
- *     (T = 1) every product is then a 1-row GEMM, which onnxruntime's MLAS runs straight from the
- *     gathered K/V (its M = 1 kernels) instead of first copying them into packed panels; the G heads
- *     re-read the same 256 KiB (1k context) of K/V from cache, not from memory.
- *   - 'stacked' (builder version 1, kept as the baseline of bench/decode.ts): the G query heads stacked
- *     as rows, [Hkv, B, G*T, hd]. One GEMM of G*T rows per (kv head, sequence); for decode that is
- *     M = 2, which MLAS packs, copying every gathered K and V once more per layer.
+ *   - 'grouped' (builder version 2, the default): past keys and values as [Hkv, B, 1, P, hd],
+ *     broadcast over the query heads that share a kv head, so K/V are never repeated per head. In a
+ *     decode step (T = 1) the G query heads are a batch dimension, [Hkv, B, G, 1, hd]: every product
+ *     is then a 1-row GEMM, which onnxruntime's MLAS runs straight from the gathered K/V (its M = 1
+ *     kernels) instead of first copying them into packed panels, and the G heads re-read the same
+ *     256 KiB (1k context) of K/V from cache. With T > 1 the heads are stacked as rows instead,
+ *     [Hkv, B, 1, G*T, hd], so each K/V panel is packed once for all of them. The choice is a
+ *     reshape made at run time from T, so one graph serves prefill chunks and decode steps.
+ *   - 'stacked' (builder version 1, kept as the baseline of bench/decode.ts): [Hkv, B, G*T, hd]
+ *     queries for every T. For decode that is a 2-row GEMM, which MLAS packs, copying every gathered
+ *     K and V once more per layer.
  *
  * Measured on the tiny model (B = 16, T = 1, 1k context, one thread; bench/decode.ts), the two
- * attention MatMuls per layer fall from about 2.3 ms to under 1 ms each; prefill chunks (T >= 128) are
- * within a few percent either way. What neither layout avoids is the Gather itself: the contract's
- * pools are inputs and onnxruntime has no paged attention kernel on CPU, so every step copies the
- * sequences' K/V once (8 MiB per pool per layer at B = 16 x 1k).
+ * attention MatMuls per layer fall from about 2.3 ms to about 0.5 ms each; prefill chunks are as
+ * fast as before. What neither layout avoids is the Gather: the contract's pools are inputs and
+ * onnxruntime has no paged attention kernel on CPU, so every step copies the sequences' K/V once
+ * (8 MiB per pool per layer at B = 16 x 1k), about half of the step, bound by memory bandwidth
+ * (gathering 16 sequences costs 16 times one: smaller gathers that stay in cache do not help).
  *
  * Both score past and new tokens separately and join them in one softmax (DESIGN.md); masks are
  * additive biases built once per step and shared by all layers; -1e9, not -inf, so a fully masked
@@ -110,13 +114,30 @@ export function pagedAttention(
   };
 
   if (layout === 'grouped') {
+    // The rows of each (kv head, sequence) GEMM, [G, T] query heads x tokens, are folded as
+    // [g1, g2 * T] with (g1, g2) = (G, 1) when T = 1, so a decode step's GEMMs have one row each,
+    // and (1, G) otherwise, so a prefill chunk packs each K/V panel once for all G heads (as v1 did).
+    // Both are free reshapes of [Hkv, B, G, T, hd]; K/V [Hkv, B, 1, P, hd] broadcast over g1.
+    const Gc = g.i64([G], [], 'groups');
+    const g1 = g.op1('Where', [g.op1('Equal', [T, one]), Gc, one]);
+    const g2 = g.op1('Div', [Gc, g1]);
+    const qFold = g.op1('Concat', [g.i64([0, 0]), g.op1('Unsqueeze', [g1, axis0]), g.i64([-1, hd])], {
+      axis: attr.int(0),
+    });
+    const qUnfold = g.i64([0, 0, G, -1, hd]);
     const pastBias = g.op1('Unsqueeze', [pastMask, g.i64([0, 2, 3])]); // [1, B, 1, 1, P]
+    // Causal mask of the folded rows: [g2 * T, T].
+    const newBias = g.op1('Tile', [
+      newMask,
+      g.op1('Concat', [g.op1('Unsqueeze', [g2, axis0]), g.i64([1])], { axis: attr.int(0) }),
+    ]);
     const past5 = g.i64([0, 0, 1, -1, hd]);
     const kv5 = g.i64([0, 0, Hkv, 1, hd]);
     return {
       layer({ q, k, v, kPool, vPool }) {
-        // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd].
-        const qa = g.op1('Transpose', [g.op1('Reshape', [q, qGroups])], { perm: attr.ints([2, 0, 3, 1, 4]) });
+        // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd] -> [Hkv, B, g1, g2 * T, hd].
+        const q5 = g.op1('Transpose', [g.op1('Reshape', [q, qGroups])], { perm: attr.ints([2, 0, 3, 1, 4]) });
+        const qa = g.op1('Reshape', [q5, qFold]);
         // Gather(axis 1) -> [Hkv, B, M, S, hd]; the reshape to [Hkv, B, 1, P, hd] is free. The
         // transpose to K^T is folded into the MatMul (onnxruntime's FusedMatMul with transB).
         const kPast = g.op1('Reshape', [g.op1('Gather', [kPool, step.table], { axis: attr.int(1) }), past5]);
@@ -125,7 +146,7 @@ export function pagedAttention(
         // New rows: [B, T, Hkv, 1, hd] -> K^T [Hkv, B, 1, hd, T] and V [Hkv, B, 1, T, hd].
         const kNewT = g.op1('Transpose', [g.op1('Reshape', [k, kv5])], { perm: attr.ints([2, 0, 3, 4, 1]) });
         const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kv5])], { perm: attr.ints([2, 0, 3, 1, 4]) });
-        const o = attend(qa, kPastT, vPast, kNewT, vNew, pastBias, newMask);
+        const o = g.op1('Reshape', [attend(qa, kPastT, vPast, kNewT, vNew, pastBias, newBias), qUnfold]);
         // [Hkv, B, G, T, hd] -> [B, T, Hkv, G, hd] -> [B, T, H * hd].
         return g.op1('Reshape', [g.op1('Transpose', [o], { perm: attr.ints([1, 3, 0, 2, 4]) }), flatShape]);
       },

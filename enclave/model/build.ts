@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'f976a80ec38c89b29c7ad2a2f575a88854072c6f63facbb8bfc3a28b44d827d7',
-  small: '76c99dea4eacf65244a7a08aee4cf4a1fad44fd01f620792c49169085f4633ef',
+  tiny: 'b14f216964253c2723ffec9b501efcabd102b59fc761f117a873f61e66e9db6e',
+  small: '703f98dcf2dd8ad204af14e728b46093fb807d8ae7de25d80d62619a24fcb8b1',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

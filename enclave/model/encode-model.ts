@@ -14,7 +14,7 @@ export const OPSET = 17;
 /**
  * Bump when the graph or the initialisation changes: it is part of every cached file's name.
  * 1: stacked attention, no output bias. 2: grouped attention (attention.ts), LM head scaled to
- * 1.5/sqrt(dModel) with the text-prior output bias (text-prior.ts).
+ * 1/sqrt(dModel) with the text-prior output bias (text-prior.ts).
  */
 export const BUILDER_VERSION = '2';
 

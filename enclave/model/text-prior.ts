@@ -7,7 +7,7 @@
  *
  * It is an ordinary bias of the output projection, `logits = lm_head(h) + bias` (the graph and the
  * reference forward pass both add it), so the model stays a real forward pass: the random part of
- * the logits (standard deviation about 1.5) still decides between the likely bytes in context.
+ * the logits (standard deviation about 1) still decides between the likely bytes in context.
  *
  *   - Printable ASCII 0x20..0x7e: the natural log of a rough character frequency of English text
  *     (space about 18%, 'e' 10%, 'z' 0.06%; capitals, digits and symbols rarer), relative to 1.

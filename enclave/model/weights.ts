@@ -6,8 +6,8 @@
  * embeddings N(0, 1), so the residual stream starts at unit RMS; q/k/v and gate/up N(0, 1/dModel),
  * so projections of a normalised vector have unit variance and attention is not flat; output
  * projections (wo, wDown) further scaled by 1/sqrt(2 nLayers) as in GPT-2, so the residual stream
- * grows slowly with depth; the LM head N(0, 2.25/dModel), giving a random part of the logits of
- * standard deviation about 1.5, on top of an output bias that is a prior over printable ASCII
+ * grows slowly with depth; the LM head N(0, 1/dModel), giving a random part of the logits of
+ * standard deviation about 1, on top of an output bias that is a prior over printable ASCII
  * (text-prior.ts), so the untrained models write readable "words" rather than arbitrary bytes.
  */
 
