@@ -1,36 +1,8 @@
-/**
- * Byte sources for the streaming decoder: an AsyncIterable<Uint8Array> or a web ReadableStream, split
- * anywhere. Only web APIs: runs in browsers (where ReadableStream may not be async-iterable) and Node.
- */
-import { invalidArgument } from '../errors.ts';
+/** The streaming decoder over a byte source (shared/byte-source.ts), split anywhere. */
+import { type ByteSource, iterateBytes } from '../byte-source.ts';
 import { type StreamDecodeOptions, StreamDecoder, type StreamPart } from './stream-decode.ts';
 
-export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
-
-/** Iterates a ByteSource; stopping early cancels a ReadableStream (and returns an iterator). */
-export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
-  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
-    const reader = source.getReader();
-    let done = false;
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) {
-          done = true;
-          return;
-        }
-        yield r.value;
-      }
-    } finally {
-      if (!done) await reader.cancel().catch(() => {});
-      reader.releaseLock();
-    }
-  }
-  if (source === null || typeof source !== 'object' || !(Symbol.asyncIterator in source)) {
-    throw invalidArgument('byte source must be an AsyncIterable<Uint8Array> or a ReadableStream');
-  }
-  yield* source;
-}
+export { type ByteSource, iterateBytes } from '../byte-source.ts';
 
 /**
  * Decodes a Binary HTTP message from a byte source, yielding each part as soon as it is complete:

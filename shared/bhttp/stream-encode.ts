@@ -144,11 +144,14 @@ function toStream(
     },
     // Pull-driven: one content piece per pull, so a slow reader slows the body source.
     async pull(controller) {
-      if (body !== null) {
+      // Every pull must enqueue or close: a pull that returns with nothing queued is not called
+      // again, so an empty body piece (which encodes to no bytes) must not end this pull.
+      while (body !== null) {
         const r = await body.next();
-        if (!r.done) {
-          const piece = enc.chunk(r.value);
-          if (piece.length > 0) controller.enqueue(piece);
+        if (r.done) break;
+        const piece = enc.chunk(r.value);
+        if (piece.length > 0) {
+          controller.enqueue(piece);
           return;
         }
       }

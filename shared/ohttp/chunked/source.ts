@@ -3,45 +3,8 @@
  * `Readable`, an async generator) or a plain iterable, and hand out web `ReadableStream`s (the body type
  * of `fetch`, `Response` and hono), which are also async iterable in Node.
  */
-import { invalidArgument } from '../../errors.ts';
 
-export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-
-function isReadableStream(s: unknown): s is ReadableStream<Uint8Array> {
-  return typeof (s as ReadableStream | null)?.getReader === 'function';
-}
-
-async function* fromReader(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-/** One async iterator over any byte source; every item is checked to be a Uint8Array. */
-export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array> {
-  const it: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = isReadableStream(source)
-    ? fromReader(source)
-    : source;
-  const iterable = it as Partial<AsyncIterable<unknown> & Iterable<unknown>> | null;
-  if (
-    iterable === null ||
-    typeof iterable !== 'object' ||
-    (typeof iterable[Symbol.asyncIterator] !== 'function' && typeof iterable[Symbol.iterator] !== 'function')
-  ) {
-    throw invalidArgument('byte source expected (ReadableStream, async iterable or iterable of Uint8Array)');
-  }
-  for await (const chunk of it) {
-    if (!(chunk instanceof Uint8Array)) throw invalidArgument('byte source yielded a non-Uint8Array');
-    yield chunk;
-  }
-}
+export { type ByteSource, iterateBytes } from '../../byte-source.ts';
 
 /** A pull-driven ReadableStream over an async generator: nothing runs ahead of the reader. */
 export function toReadableStream(gen: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
