@@ -10,7 +10,8 @@
  *
  * The echo target does no inference, so this is the worst case for the overhead: with the built-in
  * model every request costs milliseconds more and the receipt share shrinks. Both gateways run in this
- * process beside the load generator (same cores for both). Every answer is decrypted and checked
+ * process beside the load generator (same cores for both), with traffic shaping off in both (its time
+ * grid would otherwise set the pace). Every answer is decrypted and checked
  * (status, echoed body, receipt header present in `receipts` mode), and a sample of receipts is verified
  * in full (signature, commitments, inclusion), so a broken path cannot look fast.
  * Writes bench/results/trust.json.
@@ -119,7 +120,7 @@ export async function main(args: string[]): Promise<void> {
   store.keys.push(await generateKey({ keyId: 1 }));
   writeStore(keysFile, store);
   const { config, errors } = buildConfig(
-    ['--keys', keysFile, '--model', 'echo', '--port', '0', '--max-concurrent', '1024'],
+    ['--keys', keysFile, '--model', 'echo', '--port', '0', '--max-concurrent', '1024', '--shaping', 'off'],
     {},
   );
   if (config === null) throw new Error(errors.join('; '));
