@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'b14f216964253c2723ffec9b501efcabd102b59fc761f117a873f61e66e9db6e',
-  small: '703f98dcf2dd8ad204af14e728b46093fb807d8ae7de25d80d62619a24fcb8b1',
+  tiny: '9fd4d15391de5de05457493aba11bd9c8a5837e3f259881cb0350841c161707a',
+  small: 'b14d788c13e67eec25057512ef39a65a59992e1b8f19db628e3c9a8dad1eee0b',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
