@@ -12,3 +12,5 @@ export { type ClientOptions, createClient, type TacitClient } from './client.ts'
 export { OuterStatusError } from './errors.ts';
 export { type KeysInput, parseKeysBody } from './keys.ts';
 export type { ResponseWithTrailers } from './send-chunked.ts';
+export type { ClientReceipt } from './verify/attach.ts';
+export type { TrustPolicy, VerifiedGateway, VerifiedReceipt } from './verify/index.ts';

@@ -8,9 +8,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrustVerifier, type TrustPolicy } from '../../client/verify/index.ts';
 import { parseManifest } from '../../client/verify/manifest.ts';
+import { SseCommentFilter as ClientFilter } from '../../client/verify/sse.ts';
 import { streamedAnswerReceipt, wholeAnswerReceipt } from '../../gateway/trust/answer.ts';
 import { requestFacts, StreamUsage } from '../../gateway/trust/facts.ts';
 import { Commitment } from '../../gateway/trust/receipts.ts';
+import { SseCommentFilter as GatewayFilter } from '../../gateway/trust/sse.ts';
 import { bytesToHex, utf8 } from '../../shared/bytes.ts';
 import { generateOhttpKey } from '../../shared/keys/index.ts';
 import { encodeBase64Url } from '../../shared/note/base64.ts';
@@ -65,6 +67,41 @@ describe('commitments', () => {
         },
       ),
       fcParams(50),
+    );
+  });
+});
+
+describe('event stream commitments', () => {
+  it('gateway and client drop the same comment lines, however the stream is split', () => {
+    const line = fc.constantFrom(
+      'data: {"x":1}\n',
+      ': filler\n',
+      '\n',
+      ':\n',
+      'event: e\n',
+      'data: :colon\n',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 30 }),
+        fc.array(fc.nat(400), { maxLength: 6 }),
+        (lines, cuts) => {
+          const bytes = utf8.encode(lines.join(''));
+          const expected = lines.filter((l) => !l.startsWith(':')).join('');
+          for (const Filter of [GatewayFilter, ClientFilter]) {
+            const f = new Filter();
+            const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+            let out = '';
+            let prev = 0;
+            for (const p of [...points, bytes.length]) {
+              out += utf8.decode(f.push(bytes.subarray(prev, p)));
+              prev = p;
+            }
+            expect(out).toBe(expected);
+          }
+        },
+      ),
+      fcParams(100),
     );
   });
 });
