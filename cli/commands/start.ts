@@ -59,7 +59,22 @@ export const command: Command = {
     if (built.config === null) throw new UsageError(built.errors.join('\n'));
     const gwConfig = built.config;
     const log = pino({ level: 'warn' });
-    const gateway = await startGateway({ config: gwConfig, log: log.child({ service: 'tacit-gateway' }) });
+    // Receipts and the transparency log are on: a development attestation (not a real enclave; its
+    // platform key lives in the temporary folder) unless TACIT_ATTESTATION says otherwise.
+    const { trustFromEnv } = await import('../../enclave/attestation/index.ts');
+    const trust = await trustFromEnv(
+      {
+        ...process.env,
+        TACIT_ATTESTATION: process.env.TACIT_ATTESTATION ?? 'dev',
+        TACIT_TRUST_DIR: join(dir, 'trust'),
+      },
+      new URL('../..', import.meta.url).pathname,
+    );
+    const gateway = await startGateway({
+      config: gwConfig,
+      log: log.child({ service: 'tacit-gateway' }),
+      ...(trust === undefined ? {} : { trust }),
+    });
     let relay: Awaited<ReturnType<typeof startRelay>>;
     try {
       relay = await startRelay(
@@ -84,6 +99,11 @@ export const command: Command = {
         'tacit is running on loopback:',
         `  relay    ${relayUrl}   (key configurations: ${keysUrl})`,
         `  gateway  ${gateway.url}/gateway   (built-in target https://${gwConfig.name}/v1, health ${gateway.url}/healthz)`,
+        ...(trust === undefined
+          ? []
+          : [
+              `  trust    ${gateway.url}/attestation   (${trust.attester.provider}: ${trust.attester.warning ?? 'attested'}; log ${gateway.url}/log/checkpoint)`,
+            ]),
         '',
         'Try, in another terminal:',
         `  node bin/tacit.js chat --stream${defaults ? '' : ` --relay ${relayUrl} --keys ${keysUrl}`} "Hello, who are you?"`,
