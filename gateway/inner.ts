@@ -4,6 +4,7 @@
  */
 
 import type { Field, RequestHead } from '../shared/bhttp/index.ts';
+import { concat } from '../shared/bytes.ts';
 import { invalidArgument } from '../shared/errors.ts';
 
 /** Request header fields that `fetch` forbids or that describe the framing of the outer hop. */
@@ -104,12 +105,5 @@ export async function readLimited(
     }
     parts.push(value);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concat(...parts);
 }

@@ -143,8 +143,8 @@ export const command: Command = {
         log = { origin: s('log-key')!.split('+')[0]!, key: s('log-key')! };
 
       const signed = decodeReceiptField(field);
-      // An event stream's receipt commits to it without comment lines (shaping filler; client/verify/sse.ts).
-      const { withoutSseComments } = await import('../../client/verify/sse.ts');
+      // An event stream's receipt commits to it without comment lines (shaping filler; shared/receipt/sse.ts).
+      const { withoutSseComments } = await import('../../shared/receipt/sse.ts');
       const receipt = await verifyReceipt(signed, { publicKey: receiptKey, request, response }).catch(() =>
         verifyReceipt(signed, { publicKey: receiptKey, request, response: withoutSseComments(response) }),
       );

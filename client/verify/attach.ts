@@ -12,10 +12,10 @@
 import type { Field } from '../../shared/bhttp/index.ts';
 import { concat } from '../../shared/bytes.ts';
 import { RECEIPT_FIELD } from '../../shared/receipt/field.ts';
+import { isEventStream, withoutSseComments } from '../../shared/receipt/sse.ts';
 import { extend } from '../extend.ts';
 import type { TrustVerifier } from './index.ts';
 import type { VerifiedReceipt } from './receipt.ts';
-import { isEventStream, withoutSseComments } from './sse.ts';
 
 export type ResponseWithReceipt = Response & { receipt: Promise<VerifiedReceipt> };
 

@@ -7,9 +7,9 @@
  */
 import type { Field } from '../../shared/bhttp/index.ts';
 import { RECEIPT_FIELD } from '../../shared/receipt/field.ts';
+import { isEventStream, SseCommentFilter, withoutSseComments } from '../../shared/receipt/sse.ts';
 import { type RequestFacts, StreamUsage, usageOfBody } from './facts.ts';
 import type { ReceiptDraft } from './receipts.ts';
-import { isEventStream, SseCommentFilter, withoutSseComments } from './sse.ts';
 import type { Trust } from './trust.ts';
 
 export { RECEIPT_FIELD };

@@ -21,28 +21,9 @@ import {
   formatVerifierKey,
   generateNoteKey,
   type NoteSigner,
+  PKCS8_ED25519_PREFIX,
   parseSignerKey,
 } from '../../shared/note/keys.ts';
-
-/** RFC 8410 PKCS#8 prefix for a raw Ed25519 seed. */
-const PKCS8_ED25519 = Uint8Array.of(
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-);
 
 export interface Ed25519Signer {
   readonly publicKey: Uint8Array;
@@ -53,7 +34,7 @@ export interface Ed25519Signer {
 export function ed25519Signer(seed: Uint8Array, publicKey: Uint8Array): Ed25519Signer {
   if (seed.length !== 32) throw invalidArgument('Ed25519 seed must be 32 bytes');
   const key: KeyObject = createPrivateKey({
-    key: Buffer.from(concat(PKCS8_ED25519, seed)),
+    key: Buffer.from(concat(PKCS8_ED25519_PREFIX, seed)),
     format: 'der',
     type: 'pkcs8',
   });

@@ -107,7 +107,7 @@ export async function parseVerifierKey(vkey: string): Promise<NoteVerifier> {
 }
 
 /** RFC 8410 PKCS#8 wrapping of a raw Ed25519 seed, the one private-key form every WebCrypto imports. */
-const PKCS8_ED25519_PREFIX = Uint8Array.of(
+export const PKCS8_ED25519_PREFIX = Uint8Array.of(
   0x30,
   0x2e,
   0x02,

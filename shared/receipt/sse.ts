@@ -2,9 +2,8 @@
  * What a receipt commits to for a server-sent event stream: the body without its comment lines.
  * HTML "Server-sent events" 9.2.6: a line that starts with a colon is ignored by every consumer, and
  * the gateway's traffic shaping fills cells with such lines (gateway/shaping/cells.ts), so the bytes
- * on the wire differ from the target's while the events do not. Both sides commit to the events:
- * the gateway before shaping, the client after, each with this same filter (gateway/trust/sse.ts; the layout keeps the two sides from
- * sharing a file, and test/trust/verify.test.ts checks that the copies agree).
+ * on the wire differ from the target's while the events do not. Both sides commit to the events with
+ * this one filter: the gateway before shaping, the client after.
  */
 const LF = 0x0a;
 const COLON = 0x3a;
