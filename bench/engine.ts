@@ -10,6 +10,7 @@
  *   4. agent trace: multi-turn sessions with tool pauses of 1-30 s (compressed in time), paused
  *      between turns so that their KV can be offloaded.
  * Prints every ratio against its goal and writes bench/results/engine.json.
+ * `--only chat` (or decode, restore, agent) runs one part, prints its table and writes no JSON.
  */
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,14 @@ function uniform(rng: Prng, lo: number, hi: number): number {
 async function decodeBench(runner: OnnxRunner, steps: number): Promise<Record<string, number>> {
   const core = new EngineCore(runner, {
     kvMemoryBytes: 16 * 70 * bytesPerBlock(runner.shape),
-    plan: { tokenBudget: 2048, prefillChunk: 256, maxBatch: 64, prefillFloor: 32, bucketFloor: 128 },
+    plan: {
+      tokenBudget: 2048,
+      prefillChunk: 256,
+      maxBatch: 64,
+      prefillFloor: 32,
+      bucketFloor: 128,
+      mixedPrefill: 2048,
+    },
   });
   const rng = new Prng(1);
   const firsts: number[] = [];
@@ -318,18 +326,24 @@ export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const ti = args.indexOf('--threads');
   const threads = ti >= 0 ? Number(args[ti + 1]) : 1;
+  const oi = args.indexOf('--only');
+  const only = oi >= 0 ? args[oi + 1] : undefined;
+  const part = (name: string): boolean => only === undefined || only === name;
   const model = await loadModel('tiny');
   const runner = await OnnxRunner.create(model, { intraOpNumThreads: threads });
   const block = bytesPerBlock(runner.shape);
   const results: Record<string, unknown> = { model: model.config.name, threads, quick, blockBytes: block };
 
-  const decode = await decodeBench(runner, quick ? 16 : 48);
-  results.decode = decode;
-  table('decode: tiny, 16 sequences x 1k context', { paged: decode });
-
-  const restore = await restoreBench(runner, 2048);
-  results.restore = restore;
-  table('restore a paused 2k-token session vs recompute it (TTFT of the next turn)', { session: restore });
+  if (part('decode')) {
+    const decode = await decodeBench(runner, quick ? 16 : 48);
+    results.decode = decode;
+    table('decode: tiny, 16 sequences x 1k context', { paged: decode });
+  }
+  if (part('restore')) {
+    const restore = await restoreBench(runner, 2048);
+    results.restore = restore;
+    table('restore a paused 2k-token session vs recompute it (TTFT of the next turn)', { session: restore });
+  }
   await runner.close();
 
   // One KV budget for both engines: the baseline holds `baselineSeqs` sequences of maxContext.
@@ -344,6 +358,8 @@ export async function main(args: string[]): Promise<void> {
     prefillChunk: 128,
     queueLimit: 4096,
     hostOffloadBytes: 512 << 20,
+    // `--mixed N`: prompt tokens allowed in a step with decodes (256 = the whole budget, as before).
+    ...(args.includes('--mixed') ? { mixedPrefill: Number(args[args.indexOf('--mixed') + 1]) } : {}),
   };
   const compress = quick ? 30 : 10;
   const traces = {
@@ -351,6 +367,7 @@ export async function main(args: string[]): Promise<void> {
     agent: { trace: agentTrace(quick ? 24 : 48, quick ? 3 : 2, 8, compress), limit: quick ? 45_000 : 90_000 },
   };
   for (const [name, { trace, limit }] of Object.entries(traces)) {
+    if (!part(name)) continue;
     const out: Record<string, ReplayResult> = {};
     for (const mode of ['paged', 'baseline'] as const) {
       const engine = await createEngine({ ...common, reserveMaxContext: mode === 'baseline' });
@@ -373,6 +390,9 @@ export async function main(args: string[]): Promise<void> {
     );
   }
 
+  if (only !== undefined) return;
+  const decode = results.decode as Record<string, number>;
+  const restore = results.restore as Record<string, number>;
   const chat = results.chat as { paged: ReplayResult; ratios: { peakConcurrent: number } };
   const agent = results.agent as { paged: ReplayResult; ratios: { peakConcurrent: number } };
   const goals: [string, number, string, boolean][] = [

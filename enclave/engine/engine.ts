@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CoreStats } from './core.ts';
 import type { CallValue, FromWorker, SessionOp, ToWorker, WorkerConfig } from './protocol.ts';
+import { DEFAULT_PLAN } from './scheduler.ts';
 import {
   type Engine,
   EngineError,
@@ -45,6 +46,7 @@ export function workerConfig(o: EngineOptions): WorkerConfig {
     maxBatch: o.maxBatch ?? 64,
     prefillFloor: 32,
     bucketFloor: 128,
+    mixedPrefill: o.mixedPrefill ?? DEFAULT_PLAN.mixedPrefill,
   };
   return { model: o.model, intraOpNumThreads: o.intraOpNumThreads ?? 1, core };
 }

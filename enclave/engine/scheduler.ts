@@ -9,6 +9,9 @@
  * - Decodes are bucketed by context length: a run pads every block table to its longest row, so one
  *   long sequence in a batch of short ones would make all of them pay for its length.
  * - A small floor of prefill tokens per step keeps new prompts moving when decodes fill the budget.
+ * - A step that carries decodes takes at most `mixedPrefill` prompt tokens: every stream's next
+ *   token waits for the whole step, so a step of decodes plus two full prefill chunks is a long gap
+ *   in every stream (the p99 inter-token latency). Steps without decodes still use the full budget.
  */
 
 export interface Candidate {
@@ -36,6 +39,8 @@ export interface PlanOptions {
   prefillFloor: number;
   /** Contexts up to this long share a bucket whatever their ratio. */
   bucketFloor: number;
+  /** Most prefill tokens in a step that also carries decodes (bounds the decode stall). */
+  mixedPrefill: number;
 }
 
 export const DEFAULT_PLAN: PlanOptions = {
@@ -44,6 +49,7 @@ export const DEFAULT_PLAN: PlanOptions = {
   maxBatch: 64,
   prefillFloor: 32,
   bucketFloor: 128,
+  mixedPrefill: 64,
 };
 
 /** Candidates in admission order; returns runs in the order they should execute. */
@@ -69,7 +75,8 @@ export function planStep(cands: readonly Candidate[], o: PlanOptions = DEFAULT_P
   }
   if (run.length > 0) runs.push(run);
 
-  let left = Math.max(o.tokenBudget - chosen.length, o.prefillFloor);
+  const budget = chosen.length > 0 ? Math.min(o.tokenBudget, o.mixedPrefill + chosen.length) : o.tokenBudget;
+  let left = Math.max(budget - chosen.length, o.prefillFloor);
   for (const c of prefills) {
     if (left <= 0) break;
     const n = Math.min(c.pending, o.prefillChunk, left);

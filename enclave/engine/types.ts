@@ -136,6 +136,8 @@ export interface EngineOptions {
   tokenBudget?: number;
   /** Prompt tokens per prefill chunk (default 128). */
   prefillChunk?: number;
+  /** Most prompt tokens in a step that also carries decodes (default 64): bounds inter-token gaps. */
+  mixedPrefill?: number;
   /** Most rows in one model run (default 64). */
   maxBatch?: number;
   /** Idle session lifetime in ms (default 30 min); null for none. */

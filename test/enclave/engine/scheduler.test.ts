@@ -14,6 +14,7 @@ const opts: PlanOptions = {
   prefillChunk: 16,
   maxBatch: 4,
   prefillFloor: 8,
+  mixedPrefill: 64,
 };
 const dec = (id: number, context: number, lastRun = 0): Candidate => ({ id, pending: 1, context, lastRun });
 const pre = (id: number, pending: number): Candidate => ({ id, pending, context: 0, lastRun: 0 });
@@ -43,6 +44,14 @@ describe('planStep', () => {
     expect(runs.flat().filter((r) => r.n === 1)).toHaveLength(64);
   });
 
+  it('caps prompt tokens in a step that carries decodes, not in one without', () => {
+    const o = { ...opts, mixedPrefill: 20 };
+    const withDecodes = planStep([dec(1, 10), pre(2, 100), pre(3, 100)], o);
+    expect(withDecodes).toEqual([[{ id: 1, n: 1 }], [{ id: 2, n: 16 }], [{ id: 3, n: 4 }]]);
+    const prefillOnly = planStep([pre(2, 100), pre(3, 100)], o);
+    expect(prefillOnly.flat().reduce((s, r) => s + r.n, 0)).toBe(32);
+  });
+
   it('plans each candidate at most once, within its pending tokens, runs within maxBatch', () => {
     const cand = fc.record({
       pending: fc.integer({ min: 1, max: 300 }),
@@ -62,6 +71,7 @@ describe('planStep', () => {
         const prefill = rows.filter((r) => cands[r.id]!.pending > 1).reduce((s, r) => s + r.n, 0);
         expect(decodes).toBe(Math.min(opts.tokenBudget, cands.filter((c) => c.pending === 1).length));
         expect(prefill).toBeLessThanOrEqual(Math.max(opts.tokenBudget - decodes, opts.prefillFloor));
+        if (decodes > 0) expect(prefill).toBeLessThanOrEqual(Math.max(opts.mixedPrefill, opts.prefillFloor));
         for (const run of runs) {
           const ctx = run.map((r) => cands[r.id]!.context);
           if (run.length > 1)
