@@ -20,7 +20,7 @@ import {
 } from './handle.ts';
 import { responseFields, toInnerRequest } from './inner.ts';
 import type { Outcome } from './metrics.ts';
-import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
+import { REFUSALS, type Refusal, refusalBody, refusalFields } from './refusal.ts';
 import { shaperFor } from './shaping/index.ts';
 
 /** Errors of the encryption layer: before any answer, they get the clear 4xx of RFC 9458 5.2. */
@@ -48,7 +48,19 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
     });
   const refuse = (r: Refusal, outcome: Outcome | null) => {
     if (outcome !== null) metrics.requests.inc(1, { outcome });
-    return respond(dec.encapsulateResponse([refusalBytes(r, 'indeterminate-length')]));
+    // Shaped like any streamed answer (equal cells, the same count bucket, the same tick), so that a
+    // refusal (busy, stale date, bad request) does not stand out on the wire.
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(refusalBody(r));
+        c.close();
+      },
+    });
+    const plain = shaperFor(deps.config).stream({
+      head: { status: r.status, headers: refusalFields(r) },
+      body,
+    });
+    return respond(dec.encapsulateResponse(plain));
   };
 
   // The receipt commits to the request's plaintext as it is decoded (gateway/trust/wire.ts).
