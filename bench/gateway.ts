@@ -16,11 +16,15 @@
  * twice: with the client's encapsulation inline in the load generator (it competes for the same
  * cores), and with every request sealed just before the timed window (fresh enc and Date each,
  * as if the clients were other machines), which measures relay + gateway alone.
+ * Each mode also reports CPU microseconds per request in the load generator, the relay and the
+ * target process (gateway or plaintext echo), from /proc over the timed window: on a machine where all
+ * three share a few cores, throughput is bounded by their sum, and this says whose cost it is.
+ * TACIT_BENCH_PROFILE=DIR makes every server process write a V8 CPU profile there.
  * Writes bench/results/gateway.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -43,7 +47,13 @@ function start(
   argv: string[],
   ready: (l: Record<string, unknown>) => boolean,
 ): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+  // TACIT_BENCH_PROFILE=DIR: every server process writes a V8 CPU profile there when it exits.
+  const prof = process.env.TACIT_BENCH_PROFILE;
+  const flags = prof === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+  const child = spawn(process.execPath, [...flags, ...argv], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+  });
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`did not start: ${argv.join(' ')}`)), 30_000);
@@ -84,6 +94,26 @@ interface Result {
   p50ms: number;
   p99ms: number;
   errors: number;
+  /** CPU microseconds per request in each process (load generator, relay, target), timed window only. */
+  cpuUs: { loadgen: number; relay: number; target: number };
+}
+
+/** CPU time (user + system) of a child process so far, in microseconds, from /proc (Linux). */
+function cpuOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name; in clock ticks.
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Snapshot of the CPU of the load generator (this process) and two server processes. */
+function cpuNow(relay: number, target: number) {
+  const u = process.cpuUsage();
+  return { loadgen: u.user + u.system, relay: cpuOfPid(relay), target: cpuOfPid(target) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -97,6 +127,7 @@ async function load(
   once: () => Promise<boolean>,
   concurrency: number,
   seconds: number,
+  pids: { relay: number; target: number },
 ): Promise<Result> {
   const run = async (ms: number, record: boolean) => {
     const latencies: number[] = [];
@@ -119,9 +150,12 @@ async function load(
   };
   await run(1000, false);
   const t0 = performance.now();
+  const c0 = cpuNow(pids.relay, pids.target);
   const { latencies, errors } = await run(seconds * 1000, true);
+  const c1 = cpuNow(pids.relay, pids.target);
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
+  const per = (a: number, b: number) => Math.round((b - a) / Math.max(1, latencies.length));
   return {
     mode: name,
     requests: latencies.length,
@@ -130,6 +164,11 @@ async function load(
     p50ms: Number(percentile(latencies, 50).toFixed(2)),
     p99ms: Number(percentile(latencies, 99).toFixed(2)),
     errors,
+    cpuUs: {
+      loadgen: per(c0.loadgen, c1.loadgen),
+      relay: per(c0.relay, c1.relay),
+      target: per(c0.target, c1.target),
+    },
   };
 }
 
@@ -145,6 +184,12 @@ function pool2(rs: Result[]): Result {
     p50ms: Math.max(...rs.map((r) => r.p50ms)),
     p99ms: Math.max(...rs.map((r) => r.p99ms)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
+    // Weighted by requests: total CPU over total requests.
+    cpuUs: {
+      loadgen: Math.round(rs.reduce((n, r) => n + r.cpuUs.loadgen * r.requests, 0) / Math.max(1, requests)),
+      relay: Math.round(rs.reduce((n, r) => n + r.cpuUs.relay * r.requests, 0) / Math.max(1, requests)),
+      target: Math.round(rs.reduce((n, r) => n + r.cpuUs.target * r.requests, 0) / Math.max(1, requests)),
+    },
   };
 }
 
@@ -278,15 +323,29 @@ export async function main(args: string[]): Promise<void> {
     // Rounds alternate the two modes, so that a load spike from elsewhere on the machine hits both
     // alike rather than one of them; the rounds of a mode are then pooled.
     const rounds = arg(args, 'rounds', 2);
+    const plainPids = { relay: relay.child.pid!, target: echo.child.pid! };
+    const ohttpPids = { relay: relay.child.pid!, target: gw.child.pid! };
     const per: { plain: Result[]; ohttp: Result[]; ahead: Result[] } = { plain: [], ohttp: [], ahead: [] };
     for (let i = 0; i < rounds; i++) {
-      per.plain.push(await load('plaintext via relay', plain, concurrency, seconds / rounds));
+      per.plain.push(await load('plaintext via relay', plain, concurrency, seconds / rounds, plainPids));
       per.ohttp.push(
-        await load('OHTTP via relay + gateway (client crypto inline)', ohttp, concurrency, seconds / rounds),
+        await load(
+          'OHTTP via relay + gateway (client crypto inline)',
+          ohttp,
+          concurrency,
+          seconds / rounds,
+          ohttpPids,
+        ),
       );
       await refill(aheadCount);
       per.ahead.push(
-        await load('OHTTP via relay + gateway (sealed ahead)', sealedAhead, concurrency, seconds / rounds),
+        await load(
+          'OHTTP via relay + gateway (sealed ahead)',
+          sealedAhead,
+          concurrency,
+          seconds / rounds,
+          ohttpPids,
+        ),
       );
     }
     const results = [pool2(per.plain), pool2(per.ohttp), pool2(per.ahead)];
@@ -296,9 +355,12 @@ export async function main(args: string[]): Promise<void> {
     const lines = [
       `gateway bench: ${size} B POST, ${concurrency} in flight, ${seconds} s per mode (relay, gateway, echo: separate processes)`,
       '',
-      '| mode | req/s | p50 ms | p99 ms | errors |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.mode} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.errors} |`),
+      '| mode | req/s | p50 ms | p99 ms | errors | CPU µs/req: loadgen | relay | echo or gateway |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...results.map(
+        (r) =>
+          `| ${r.mode} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.errors} | ${r.cpuUs.loadgen} | ${r.cpuUs.relay} | ${r.cpuUs.target} |`,
+      ),
       '',
       `OHTTP / plaintext throughput: ${ratio.toFixed(2)} with client crypto inline, ${ratioAhead.toFixed(2)} sealed ahead (goal >= 0.75: OHTTP costs at most 25%)`,
     ];
