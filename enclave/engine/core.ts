@@ -39,6 +39,12 @@ export interface CoreOptions {
   swapThresholdTokens: number;
   /** Fraction of the pool left free at admission for running sequences to grow into. */
   admissionHeadroom: number;
+  /**
+   * Tokens of growth kept free at admission for each running sequence (at most what it may still
+   * write: the rest of its prompt and of its maxTokens), so that admitting a new prompt does not
+   * force a recompute preemption of a stream a few steps later.
+   */
+  admissionLookahead: number;
   reserveMaxContext: boolean;
   sessionTtlMs: number | null;
   capacityLengths: number[];
@@ -54,6 +60,7 @@ export const DEFAULT_CORE: CoreOptions = {
   plan: DEFAULT_PLAN,
   swapThresholdTokens: 256,
   admissionHeadroom: 0.04,
+  admissionLookahead: 128,
   reserveMaxContext: false,
   sessionTtlMs: 30 * 60_000,
   capacityLengths: [512, 1024, 2048],
@@ -216,7 +223,24 @@ export class EngineCore {
   private watermark(): number {
     // The baseline reserves every block a sequence can ever use at admission: nothing left to grow.
     if (this.running.length === 0 || this.o.reserveMaxContext) return 0;
-    return Math.max(1, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom));
+    let growth = 0;
+    for (const seq of this.running) growth += Math.max(0, this.blocksAhead(seq) - seq.blocks.length);
+    return Math.max(1, growth, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom));
+  }
+
+  /** Blocks `seq` holds once it has written `admissionLookahead` more tokens (or all it may write). */
+  private blocksAhead(seq: Sequence): number {
+    const last = Math.min(
+      seq.promptLen + seq.sampling.maxTokens,
+      seq.tokens.length + this.o.admissionLookahead,
+    );
+    return Sequence.blocksFor(Math.max(last, seq.tokens.length), this.bs);
+  }
+
+  /** Growth room a newly admitted sequence needs beyond its prompt (none in baseline mode: it reserves). */
+  private ownGrowth(seq: Sequence): number {
+    if (this.running.length === 0 || this.o.reserveMaxContext) return 0;
+    return this.blocksAhead(seq) - Sequence.blocksFor(seq.tokens.length, this.bs);
   }
 
   private admit(): void {
@@ -270,7 +294,7 @@ export class EngineCore {
       }
       const resident = keep - this.sessions.offloadedAmong(s, keep);
       this.sessions.drop(s, keep);
-      if (!this.makeRoom(total - resident, s)) return false;
+      if (!this.makeRoom(total - resident + this.ownGrowth(seq), s)) return false;
       if (!this.sessions.restore(s, () => this.allocate(s))) {
         const firstOff = s.entries.findIndex((e) => 'handle' in e);
         this.sessions.drop(s, firstOff);
@@ -287,7 +311,7 @@ export class EngineCore {
       const hits = cache.acquire(keys);
       // Keep at least one token to compute: drop a hit that would cover the whole prompt.
       while (hits.length * bs > seq.tokens.length - 1) pool.release(hits.pop()!);
-      if (!this.makeRoom(total - hits.length, s)) {
+      if (!this.makeRoom(total - hits.length + this.ownGrowth(seq), s)) {
         for (const b of hits) pool.release(b);
         return false;
       }

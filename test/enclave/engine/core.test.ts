@@ -149,7 +149,11 @@ describe('EngineCore', () => {
   });
 
   it('preempts when the pool runs out (swap long, recompute short) and still generates the same tokens', async () => {
-    const core = make(20, { swapThresholdTokens: 16, plan: { ...DEFAULT_PLAN, prefillChunk: 8 } });
+    const core = make(20, {
+      swapThresholdTokens: 16,
+      admissionLookahead: 0,
+      plan: { ...DEFAULT_PLAN, prefillChunk: 8 },
+    });
     const reqs = [0, 1, 2, 3].map((i) => {
       const prompt = Array.from({ length: 10 + i * 6 }, (_, j) => (i + j) % 5);
       return { prompt, ...submit(core, { promptTokens: prompt, sampling: params({ maxTokens: 24 }) }) };
@@ -159,6 +163,29 @@ describe('EngineCore', () => {
     const { preemptions } = core.stats();
     expect(preemptions.swap + preemptions.recompute).toBeGreaterThan(0);
     noLeaks(core);
+  });
+
+  it('keeps room for running sequences to grow at admission, so the same load preempts no one', async () => {
+    const core = make(20, { swapThresholdTokens: 16, plan: { ...DEFAULT_PLAN, prefillChunk: 8 } });
+    const lean = make(20, {
+      swapThresholdTokens: 16,
+      admissionLookahead: 0,
+      plan: { ...DEFAULT_PLAN, prefillChunk: 8 },
+    });
+    for (const c of [core, lean]) {
+      const reqs = [0, 1, 2, 3].map((i) => {
+        const prompt = Array.from({ length: 10 + i * 6 }, (_, j) => (i + j) % 5);
+        return { prompt, ...submit(c, { promptTokens: prompt, sampling: params({ maxTokens: 24 }) }) };
+      });
+      await drain(c);
+      for (const r of reqs)
+        expect(r.out.tokens).toEqual(expected(r.prompt, params({ maxTokens: 24 })).tokens);
+      noLeaks(c);
+    }
+    const p = core.stats().preemptions;
+    expect(p.swap + p.recompute).toBe(0);
+    const q = lean.stats().preemptions;
+    expect(q.swap + q.recompute).toBeGreaterThan(0);
   });
 
   it('refuses a prompt larger than the pool; ends a sequence that outgrows it with length', async () => {
@@ -212,6 +239,8 @@ describe('EngineCore', () => {
         const core = make(sc.blocks, {
           hostOffloadBytes: sc.hostBlocks * BLOCK,
           swapThresholdTokens: sc.swapAt,
+          // No growth kept free at admission, so that the pool runs dry and preemption is exercised.
+          admissionLookahead: 0,
           plan: {
             ...DEFAULT_PLAN,
             prefillChunk: sc.chunk,

@@ -62,6 +62,7 @@ describe('paged engine vs full recomputation (tiny model)', () => {
           kvMemoryBytes: sc.blocks * BLOCK,
           hostOffloadBytes: sc.hostBlocks * BLOCK,
           swapThresholdTokens: sc.swapAt,
+          admissionLookahead: 0, // let the pool run dry: preemption paths must match the reference too
           plan: {
             ...DEFAULT_PLAN,
             prefillChunk: sc.chunk,
