@@ -5,29 +5,10 @@
  * cost) and trying the wire path without the inference engine.
  */
 import { Hono } from 'hono';
-import type { DirectRequest, DirectResponse, DirectTarget } from './targets.ts';
 
 export const ECHO_MODEL = 'tacit-echo';
 
-/**
- * `POST /echo` without WHATWG objects: the same answer as the hono route (status 200, the request's
- * one content-type or application/octet-stream, the body). Anything else, or a request Headers would
- * treat differently (several content-type fields), is left to `fetch` (null).
- */
-export const echoDirect: DirectTarget = (req: DirectRequest): DirectResponse | null => {
-  if (req.method !== 'POST' || req.path !== '/echo') return null;
-  let type: string | undefined;
-  for (const [n, v] of req.headers) {
-    if (n !== 'content-type') continue;
-    if (type !== undefined) return null;
-    type = v;
-  }
-  // Headers trims HTTP whitespace from values (Fetch, "normalize"); an empty value stays empty.
-  const ct = type === undefined ? 'application/octet-stream' : type.replace(/^[\t ]+|[\t ]+$/g, '');
-  return { status: 200, headers: [['content-type', ct]], content: req.content };
-};
-
-export function createEchoApp(): { app: Hono; direct: DirectTarget; close(): Promise<void> } {
+export function createEchoApp(): { app: Hono; close(): Promise<void> } {
   const app = new Hono();
   app.get('/v1/models', (c) =>
     c.json({ object: 'list', data: [{ id: ECHO_MODEL, object: 'model', created: 0, owned_by: 'tacit' }] }),
@@ -78,5 +59,5 @@ export function createEchoApp(): { app: Hono; direct: DirectTarget; close(): Pro
     });
     return new Response(stream, { headers: { 'content-type': 'text/event-stream' } });
   });
-  return { app, direct: echoDirect, close: async () => {} };
+  return { app, close: async () => {} };
 }

@@ -16,7 +16,7 @@ import { readStore, writeStore } from './keys/store.ts';
 import { ConcurrencyLimit } from './limits.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { ReplayGuard } from './replay.ts';
-import { createDispatcher, type DirectTarget, type FetchLike } from './targets.ts';
+import { createDispatcher, type FetchLike } from './targets.ts';
 import { createGatewayTrust, ECHO_DIGEST, type GatewayTrustOptions } from './trust/wire.ts';
 
 export interface GatewayOptions {
@@ -80,15 +80,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let builtin = opts.builtin;
   let closeBuiltin: () => Promise<void> = async () => {};
   let builtinModel = opts.trust?.model ?? ECHO_DIGEST;
-  let direct: DirectTarget | undefined;
   if (builtin === undefined && config.model !== 'none') {
     const target = config.model === 'echo' ? createEchoApp() : await builtinTarget();
     if ('engine' in target) builtinModel = `sha256:${target.engine.model.digest}`;
-    if ('direct' in target) direct = target.direct;
     builtin = (req) => target.app.fetch(req);
     closeBuiltin = target.close;
   }
-  const host = config.name.toLowerCase();
 
   const deps: GatewayDeps = {
     config,
@@ -101,9 +98,6 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     state: { draining: false },
     now,
   };
-  // Only for a host name that URL parsing keeps as it is, so both paths see the same target.
-  if (direct !== undefined && /^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(host))
-    deps.direct = { host, target: direct };
   if (opts.trust !== undefined) {
     deps.trust = await createGatewayTrust(opts.trust, {
       name: config.name,

@@ -15,14 +15,14 @@ import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
 import { type DecapsulatedRequest, decapsulateRequest } from '../shared/ohttp/gateway.ts';
 import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_DATE, problem, problemFor } from '../shared/problem.ts';
 import type { GatewayConfig } from './config.ts';
-import { directRequest, readLimited, responseFields, toInnerRequest } from './inner.ts';
+import { readLimited, responseFields, toInnerRequest } from './inner.ts';
 import type { KeyRing } from './keys/ring.ts';
 import type { ConcurrencyLimit } from './limits.ts';
 import type { GatewayMetrics, Outcome } from './metrics.ts';
 import { REFUSALS, type Refusal, refusalBytes } from './refusal.ts';
 import { parseHttpDate, type ReplayGuard } from './replay.ts';
 import { shaperFor } from './shaping/index.ts';
-import type { DirectTarget, Dispatched } from './targets.ts';
+import type { Dispatched } from './targets.ts';
 import type { GatewayTrust } from './trust/wire.ts';
 
 export interface GatewayDeps {
@@ -31,12 +31,6 @@ export interface GatewayDeps {
   replay: ReplayGuard;
   limit: ConcurrencyLimit;
   dispatch: (req: Request, signal: AbortSignal) => Promise<Dispatched>;
-  /**
-   * The built-in target's direct path (targets.ts DirectTarget) and its lowercase host name: tried
-   * before the WHATWG path for inner requests to `https://<host>`; absent: every request goes to
-   * `dispatch`.
-   */
-  direct?: { host: string; target: DirectTarget };
   metrics: GatewayMetrics;
   log: Logger;
   /** Set on SIGTERM: new requests are refused while open ones finish. */
@@ -221,32 +215,15 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     return refusalBytes(REFUSALS.busy);
   }
   metrics.inFlight.inc();
-  let rs: RequestSignal | null = null;
+  const rs = requestSignal(deps, outer);
+  const { signal, timedOut } = rs;
   let outcome: Outcome = 'internal';
   try {
+    let innerReq: Request;
     // The receipt commits to the exact request bytes; the target may get a seed added (trust/facts.ts).
     const receipt = deps.trust?.whole(dec.request, bhttp, bhttp.content);
-    const reqContent = receipt?.content ?? bhttp.content;
-    if (deps.direct !== undefined) {
-      const { host, target } = deps.direct;
-      const dreq = directRequest(bhttp, host, reqContent);
-      const started = performance.now();
-      const res = dreq === null ? null : target(dreq);
-      if (res !== null) {
-        metrics.targetSeconds.observe((performance.now() - started) / 1000, { target: 'builtin' });
-        outcome = 'ok';
-        const ct = res.headers.find(([n]) => n === 'content-type')?.[1] ?? null;
-        // The URL a WHATWG Request would carry: directRequest only passes paths that URL keeps as is.
-        const field = await receipt?.finish('builtin', `https://${host}${bhttp.path}`, ct, res.content);
-        if (field) res.headers.push(field);
-        return encodeResponse(res);
-      }
-    }
-    rs = requestSignal(deps, outer);
-    const { signal } = rs;
-    let innerReq: Request;
     try {
-      innerReq = toInnerRequest(bhttp, reqContent, signal);
+      innerReq = toInnerRequest(bhttp, receipt?.content ?? bhttp.content, signal);
     } catch {
       outcome = 'bad_inner_request';
       return refusalBytes(REFUSALS.badRequest);
@@ -271,7 +248,7 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     if (field) headers.push(field);
     return encodeResponse({ status: response.status, headers, content });
   } catch (err) {
-    if (rs?.timedOut()) {
+    if (timedOut()) {
       outcome = 'timeout';
       return refusalBytes(REFUSALS.timeout);
     }
@@ -283,7 +260,7 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     deps.log.error({ err: errorSummary(err) }, 'target failed');
     return refusalBytes(REFUSALS.internal);
   } finally {
-    rs?.dispose();
+    rs.dispose();
     metrics.requests.inc(1, { outcome });
     metrics.inFlight.dec();
     release();

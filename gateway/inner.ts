@@ -6,7 +6,6 @@
 import type { Field, RequestHead } from '../shared/bhttp/index.ts';
 import { concat } from '../shared/bytes.ts';
 import { invalidArgument } from '../shared/errors.ts';
-import type { DirectRequest } from './targets.ts';
 
 /** Request header fields that `fetch` forbids or that describe the framing of the outer hop. */
 const DROP_REQUEST = new Set([
@@ -66,29 +65,6 @@ export function toInnerRequest(
   } catch {
     throw invalidArgument('inner request');
   }
-}
-
-// RFC 9110 5.1 / 5.5: a field name is a token; Headers refuses values with NUL, CR or LF.
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: exactly the bytes Headers refuses
-const BAD_VALUE = /[\u0000\r\n]/;
-// Paths that URL parsing leaves as they are: no dot segments, nothing to percent-encode, no query.
-const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
-
-/**
- * The inner request for a built-in target's direct path (targets.ts DirectTarget), or null when
- * it is not for `https://<host>` exactly, or when building it through toInnerRequest could differ
- * (a path URL parsing would rewrite, a header Headers would refuse): those take the WHATWG path,
- * which refuses or normalises them as before. `host` must be lowercase.
- */
-export function directRequest(req: RequestHead, host: string, content: Uint8Array): DirectRequest | null {
-  if (req.scheme !== 'https' || req.authority.toLowerCase() !== host) return null;
-  if (!req.path.startsWith('/') || !PLAIN_PATH.test(req.path)) return null;
-  for (const [n, v] of req.headers) {
-    if (DROP_REQUEST.has(n) || n === 'host') continue;
-    if (!TOKEN.test(n) || BAD_VALUE.test(v)) return null;
-  }
-  return { method: req.method, path: req.path, headers: req.headers, content };
 }
 
 /** Response header fields for the Binary HTTP response, minus connection-specific ones. */

@@ -12,34 +12,11 @@
  */
 import { Readable } from 'node:stream';
 import { type Dispatcher, request as undiciRequest } from 'undici';
-import type { Field } from '../shared/bhttp/index.ts';
 import { problem } from '../shared/problem.ts';
 import type { UpstreamTarget } from './config.ts';
 import type { TargetKind } from './metrics.ts';
 
 export type FetchLike = (req: Request) => Response | Promise<Response>;
-
-/** An inner request as Binary HTTP gave it, for a built-in target that answers without WHATWG objects. */
-export interface DirectRequest {
-  method: string;
-  path: string;
-  headers: readonly Field[];
-  content: Uint8Array;
-}
-
-/** A whole inner response: what `encodeResponse` takes (minus informational responses and trailers). */
-export interface DirectResponse {
-  status: number;
-  headers: Field[];
-  content: Uint8Array;
-}
-
-/**
- * A built-in target's cheap path: answers the requests it knows exactly as its `fetch` would, or
- * returns null to say "use fetch". Building a WHATWG Request and Response around a 1 KiB echo cost
- * the gateway about as much CPU as HPKE did (bench/gateway.ts), so the hottest built-in routes skip it.
- */
-export type DirectTarget = (req: DirectRequest) => DirectResponse | null;
 
 export interface DispatchOptions {
   /** Host name of the built-in target (`--name`). */
