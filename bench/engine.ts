@@ -59,6 +59,7 @@ async function decodeBench(runner: OnnxRunner, steps: number): Promise<Record<st
       prefillFloor: 32,
       bucketFloor: 128,
       mixedPrefill: 2048,
+      mixedPerDecode: 0,
     },
   });
   const rng = new Prng(1);
@@ -360,6 +361,9 @@ export async function main(args: string[]): Promise<void> {
     hostOffloadBytes: 512 << 20,
     // `--mixed N`: prompt tokens allowed in a step with decodes (256 = the whole budget, as before).
     ...(args.includes('--mixed') ? { mixedPrefill: Number(args[args.indexOf('--mixed') + 1]) } : {}),
+    ...(args.includes('--per-decode')
+      ? { mixedPerDecode: Number(args[args.indexOf('--per-decode') + 1]) }
+      : {}),
   };
   const compress = quick ? 30 : 10;
   const traces = {

@@ -47,6 +47,7 @@ export function workerConfig(o: EngineOptions): WorkerConfig {
     prefillFloor: 32,
     bucketFloor: 128,
     mixedPrefill: o.mixedPrefill ?? DEFAULT_PLAN.mixedPrefill,
+    mixedPerDecode: o.mixedPerDecode ?? DEFAULT_PLAN.mixedPerDecode,
   };
   return { model: o.model, intraOpNumThreads: o.intraOpNumThreads ?? 1, core };
 }

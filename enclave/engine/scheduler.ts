@@ -41,6 +41,11 @@ export interface PlanOptions {
   bucketFloor: number;
   /** Most prefill tokens in a step that also carries decodes (bounds the decode stall). */
   mixedPrefill: number;
+  /**
+   * More prefill tokens allowed per decode in the step: a big decode batch already makes a long
+   * step, so the same share of prompt work costs every stream the same relative delay.
+   */
+  mixedPerDecode: number;
 }
 
 export const DEFAULT_PLAN: PlanOptions = {
@@ -50,6 +55,7 @@ export const DEFAULT_PLAN: PlanOptions = {
   prefillFloor: 32,
   bucketFloor: 128,
   mixedPrefill: 64,
+  mixedPerDecode: 1,
 };
 
 /** Candidates in admission order; returns runs in the order they should execute. */
@@ -75,7 +81,10 @@ export function planStep(cands: readonly Candidate[], o: PlanOptions = DEFAULT_P
   }
   if (run.length > 0) runs.push(run);
 
-  const budget = chosen.length > 0 ? Math.min(o.tokenBudget, o.mixedPrefill + chosen.length) : o.tokenBudget;
+  const budget =
+    chosen.length > 0
+      ? Math.min(o.tokenBudget, o.mixedPrefill + (1 + o.mixedPerDecode) * chosen.length)
+      : o.tokenBudget;
   let left = Math.max(budget - chosen.length, o.prefillFloor);
   for (const c of prefills) {
     if (left <= 0) break;

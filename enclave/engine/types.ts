@@ -138,6 +138,8 @@ export interface EngineOptions {
   prefillChunk?: number;
   /** Most prompt tokens in a step that also carries decodes (default 64): bounds inter-token gaps. */
   mixedPrefill?: number;
+  /** Extra prompt tokens allowed per decode in such a step (default 1). */
+  mixedPerDecode?: number;
   /** Most rows in one model run (default 64). */
   maxBatch?: number;
   /** Idle session lifetime in ms (default 30 min); null for none. */

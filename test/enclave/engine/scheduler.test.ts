@@ -15,6 +15,7 @@ const opts: PlanOptions = {
   maxBatch: 4,
   prefillFloor: 8,
   mixedPrefill: 64,
+  mixedPerDecode: 1,
 };
 const dec = (id: number, context: number, lastRun = 0): Candidate => ({ id, pending: 1, context, lastRun });
 const pre = (id: number, pending: number): Candidate => ({ id, pending, context: 0, lastRun: 0 });
@@ -45,11 +46,16 @@ describe('planStep', () => {
   });
 
   it('caps prompt tokens in a step that carries decodes, not in one without', () => {
-    const o = { ...opts, mixedPrefill: 20 };
+    const o = { ...opts, mixedPrefill: 20, mixedPerDecode: 0 };
     const withDecodes = planStep([dec(1, 10), pre(2, 100), pre(3, 100)], o);
     expect(withDecodes).toEqual([[{ id: 1, n: 1 }], [{ id: 2, n: 16 }], [{ id: 3, n: 4 }]]);
     const prefillOnly = planStep([pre(2, 100), pre(3, 100)], o);
     expect(prefillOnly.flat().reduce((s, r) => s + r.n, 0)).toBe(32);
+    // A bigger decode batch makes a longer step anyway: it may carry more prompt work.
+    const o2 = { ...o, mixedPerDecode: 2 };
+    const four = [1, 2, 3, 4].map((i) => dec(i, 10));
+    const prompt = planStep([...four, pre(9, 100), pre(10, 100)], o2).filter((r) => r[0]!.n > 1);
+    expect(prompt).toEqual([[{ id: 9, n: 16 }], [{ id: 10, n: 12 }]]);
   });
 
   it('plans each candidate at most once, within its pending tokens, runs within maxBatch', () => {
@@ -71,7 +77,8 @@ describe('planStep', () => {
         const prefill = rows.filter((r) => cands[r.id]!.pending > 1).reduce((s, r) => s + r.n, 0);
         expect(decodes).toBe(Math.min(opts.tokenBudget, cands.filter((c) => c.pending === 1).length));
         expect(prefill).toBeLessThanOrEqual(Math.max(opts.tokenBudget - decodes, opts.prefillFloor));
-        if (decodes > 0) expect(prefill).toBeLessThanOrEqual(Math.max(opts.mixedPrefill, opts.prefillFloor));
+        const mixed = opts.mixedPrefill + opts.mixedPerDecode * decodes;
+        if (decodes > 0) expect(prefill).toBeLessThanOrEqual(Math.max(mixed, opts.prefillFloor));
         for (const run of runs) {
           const ctx = run.map((r) => cands[r.id]!.context);
           if (run.length > 1)
