@@ -8,10 +8,10 @@ import { verifyAttestation } from '../../shared/attestation/verify.ts';
 import { equalBytes } from '../../shared/bytes.ts';
 import { TacitError } from '../../shared/errors.ts';
 import { encodeKeyConfig, type KeyConfig } from '../../shared/keys/index.ts';
+import { type Manifest, parseManifest } from '../../shared/manifest.ts';
 import { bufferSource } from '../../shared/merkle/hash.ts';
 import { decodeBase64Url, encodeBase64Url } from '../../shared/note/base64.ts';
 import { receiptKeyId } from '../../shared/receipt/receipt.ts';
-import { type Manifest, parseManifest } from './manifest.ts';
 import { attestationPolicy, type TrustPolicy } from './policy.ts';
 
 export interface VerifiedGateway {

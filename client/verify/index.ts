@@ -10,9 +10,9 @@ import { LogFollower } from './log.ts';
 import type { TrustPolicy } from './policy.ts';
 import { checkReceipt, type VerifiedReceipt } from './receipt.ts';
 
+export { type Manifest, parseManifest } from '../../shared/manifest.ts';
 export type { VerifiedGateway } from './attest.ts';
 export { LogFollower } from './log.ts';
-export { type Manifest, parseManifest } from './manifest.ts';
 export type { TrustPolicy } from './policy.ts';
 export { checkReceipt, type VerifiedReceipt } from './receipt.ts';
 

@@ -1,14 +1,59 @@
 /**
- * The gateway's key manifest as a client reads it (format: docs/trust.md, gateway/trust/manifest.ts).
- * The bytes must be exactly the RFC 8785 canonical form of what they parse to, so that the hash the
- * attestation binds names one manifest and one meaning. Throws ERR_MALFORMED only.
+ * The key manifest: everything a client must bind to the enclave before it trusts an answer, in one
+ * RFC 8785 canonical JSON object whose SHA-256 goes into the attestation evidence (Nitro `user_data`,
+ * the dev format's `manifestHash`). The gateway encodes it, the client parses the same bytes and
+ * recomputes the hash, so nothing in it can be swapped without breaking the attestation.
+ *
+ *   { "v": 1,
+ *     "provider": "dev" | "aws-nitro",
+ *     "keys": [ base64url(RFC 9458 3.1 key configuration), ... ],   every active HPKE configuration
+ *     "receiptKey": base64url(32-byte Ed25519 public key),           signs every receipt
+ *     "log": { "origin": "...", "key": "<c2sp.org/signed-note verifier key>" },
+ *     "models": [ "sha256:<hex>", ... ],                            what the gateway may answer with
+ *     "issued": unix seconds, "expires": unix seconds }
+ *
+ * A manifest changes whenever the key set changes (rotation), so attestation is per manifest, not
+ * per process; `expires` bounds how long a client may keep using one without attesting again.
+ * The parser accepts only bytes that are exactly the canonical form of what they parse to, so that the
+ * hash names one manifest and one meaning; it throws ERR_MALFORMED only.
  */
-import { malformed } from '../../shared/errors.ts';
-import { decodeBase64Url } from '../../shared/note/base64.ts';
-import { canonicalize, type JsonValue } from '../../shared/receipt/jcs.ts';
+import { malformed } from './errors.ts';
+import { encodeKeyConfig, type KeyConfig } from './keys/index.ts';
+import { decodeBase64Url, encodeBase64Url } from './note/base64.ts';
+import { canonicalize, type JsonValue } from './receipt/jcs.ts';
+
+export type Provider = 'dev' | 'aws-nitro';
+
+export interface ManifestInput {
+  provider: Provider;
+  keys: readonly KeyConfig[];
+  receiptKey: Uint8Array;
+  log: { origin: string; verifierKey: string };
+  models: readonly string[];
+  /** Milliseconds since the epoch. */
+  now: number;
+  ttlMs: number;
+}
+
+/** The canonical bytes that are served and hashed, and the expiry in unix seconds. */
+export function encodeManifest(m: ManifestInput): { bytes: Uint8Array; expires: number } {
+  const issued = Math.floor(m.now / 1000);
+  const expires = issued + Math.max(1, Math.floor(m.ttlMs / 1000));
+  const value = {
+    v: 1,
+    provider: m.provider,
+    keys: m.keys.map((k) => encodeBase64Url(encodeKeyConfig(k))),
+    receiptKey: encodeBase64Url(m.receiptKey),
+    log: { origin: m.log.origin, key: m.log.verifierKey },
+    models: [...new Set(m.models)].sort(),
+    issued,
+    expires,
+  };
+  return { bytes: new TextEncoder().encode(canonicalize(value)), expires };
+}
 
 export interface Manifest {
-  readonly provider: 'dev' | 'aws-nitro';
+  readonly provider: Provider;
   /** Encoded RFC 9458 3.1 key configurations. */
   readonly keys: readonly Uint8Array[];
   /** Ed25519 receipt-signing public key. */
