@@ -29,10 +29,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { emptyStore, generateKey, writeStore } from '../gateway/keys/store.ts';
-import { decodeResponse, encodeRequest } from '../shared/bhttp/index.ts';
+import { decodeResponse } from '../shared/bhttp/index.ts';
 import { nodePrimitives } from '../shared/hpke/primitives-node.ts';
 import { decodeKeyConfigList, type KeyConfig } from '../shared/keys/index.ts';
 import { encapsulateRequest } from '../shared/ohttp/index.ts';
+import { echoRequest } from './support/echo-request.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/tacit.js');
@@ -271,22 +272,7 @@ export async function main(args: string[]): Promise<void> {
       if (r.statusCode !== 200 || !got.equals(payload)) throw new Error('bad plain echo');
       return true;
     };
-    const seal = () =>
-      encapsulateRequest(
-        config,
-        encodeRequest({
-          method: 'POST',
-          scheme: 'https',
-          authority: 'tacit.local',
-          path: '/echo',
-          headers: [
-            ['content-type', 'application/octet-stream'],
-            ['date', new Date().toUTCString()],
-          ],
-          content: payload,
-        }),
-        { primitives: nodePrimitives },
-      );
+    const seal = () => encapsulateRequest(config, echoRequest(payload), { primitives: nodePrimitives });
     const exchange = async (req: Awaited<ReturnType<typeof seal>>) => {
       const r = await pool.request({
         path: '/relay/ohttp',

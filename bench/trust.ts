@@ -26,11 +26,12 @@ import { createDevAttester } from '../enclave/attestation/index.ts';
 import { buildConfig } from '../gateway/config.ts';
 import { emptyStore, generateKey, writeStore } from '../gateway/keys/store.ts';
 import { type RunningGateway, startGateway } from '../gateway/server.ts';
-import { decodeResponse, encodeRequest } from '../shared/bhttp/index.ts';
+import { decodeResponse } from '../shared/bhttp/index.ts';
 import { nodePrimitives } from '../shared/hpke/primitives-node.ts';
 import { decodeKeyConfigList } from '../shared/keys/index.ts';
 import { encapsulateRequest } from '../shared/ohttp/index.ts';
 import { RECEIPT_FIELD } from '../shared/receipt/field.ts';
+import { echoRequest } from './support/echo-request.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -55,17 +56,7 @@ async function round(
   const pool = new Pool(gw.url, { connections: concurrency, pipelining: 1 });
   const keys = decodeKeyConfigList(new Uint8Array(await (await fetch(`${gw.url}/ohttp-keys`)).arrayBuffer()));
   const one = async () => {
-    const bhttp = encodeRequest({
-      method: 'POST',
-      scheme: 'https',
-      authority: 'tacit.local',
-      path: '/echo',
-      headers: [
-        ['content-type', 'application/octet-stream'],
-        ['date', new Date().toUTCString()],
-      ],
-      content: payload,
-    });
+    const bhttp = echoRequest(payload);
     const sealed = await encapsulateRequest(keys[0]!, bhttp, { primitives: nodePrimitives });
     const res = await pool.request({
       method: 'POST',
