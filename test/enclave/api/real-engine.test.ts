@@ -184,7 +184,13 @@ describe('API over the real engine (tiny model)', () => {
     );
     let chunks = 0;
     const read = (async () => {
-      for await (const _ of stream) if (++chunks === 3) abort.abort();
+      // Chunks already buffered keep arriving after abort(), so stop reading too.
+      for await (const _ of stream) {
+        if (++chunks === 3) {
+          abort.abort();
+          break;
+        }
+      }
     })().catch(() => {});
     await read;
     expect(chunks).toBe(3);
