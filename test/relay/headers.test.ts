@@ -7,52 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayStandIn } from './support/gateway-standin.ts';
 import { closeAgents, post, startTestRelay, type TestRelay } from './support/harness.ts';
-
-const IDENTIFYING = [
-  'cookie',
-  'authorization',
-  'proxy-authorization',
-  'user-agent',
-  'accept-language',
-  'accept',
-  'accept-encoding',
-  'referer',
-  'origin',
-  'from',
-  'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-forwarded-port',
-  'x-real-ip',
-  'true-client-ip',
-  'cf-connecting-ip',
-  'x-client-ip',
-  'x-cluster-client-ip',
-  'client-ip',
-  'via',
-  'sec-ch-ua',
-  'sec-ch-ua-platform',
-  'sec-ch-ua-mobile',
-  'sec-ch-ua-model',
-  'sec-ch-ua-full-version-list',
-  'sec-fetch-site',
-  'sec-gpc',
-  'dnt',
-  'save-data',
-  'priority',
-  'traceparent',
-  'tracestate',
-  'baggage',
-  'x-request-id',
-  'x-correlation-id',
-  'x-amzn-trace-id',
-  'x-api-key',
-  'x-device-id',
-  'if-none-match',
-  'cache-control',
-  'x-totally-unknown-header',
-];
+import { IDENTIFYING } from './support/identifying-headers.ts';
 
 /**
  * What the relay itself sends upstream, and nothing more. Host and Connection are undici's; the body
