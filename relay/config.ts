@@ -29,6 +29,11 @@ export interface RelayConfig {
   readonly maxChunkedBodyBytes: number;
   /** Upstream requests in flight across all clients; 503 when full. */
   readonly maxConcurrent: number;
+  /**
+   * Client connections open at once; a connection beyond it is closed as soon as it is accepted,
+   * before a byte is read, so that a flood of idle sockets cannot use up file descriptors or memory.
+   */
+  readonly maxConnections: number;
   /** Token bucket per client address: refill rate (requests/s; 0 disables) and bucket size. */
   readonly ratePerSecond: number;
   readonly rateBurst: number;

@@ -35,6 +35,7 @@ export class RelayMetrics {
   #bytesOut = 0;
   #rateLimited = 0;
   #overloaded = 0;
+  #connectionsRefused = 0;
   #openStreams = 0;
   readonly #upstreamErrors = new Map<string, number>();
   readonly #latency = new Map<string, Histogram>();
@@ -53,6 +54,10 @@ export class RelayMetrics {
   }
   overloaded(): void {
     this.#overloaded++;
+  }
+  /** A client connection closed on accept because maxConnections were open. */
+  connectionRefused(): void {
+    this.#connectionsRefused++;
   }
   streamOpened(): void {
     this.#openStreams++;
@@ -97,6 +102,9 @@ export class RelayMetrics {
     ]);
     family('relay_overloaded_total', 'counter', 'Requests refused by the concurrency limit.', [
       ['', this.#overloaded],
+    ]);
+    family('relay_connections_refused_total', 'counter', 'Client connections closed by the connection cap.', [
+      ['', this.#connectionsRefused],
     ]);
     family('relay_open_streams', 'gauge', 'Upstream requests in flight.', [['', this.#openStreams]]);
     family('relay_upstream_errors_total', 'counter', 'Failures talking to a gateway.', this.#upstreamErrors);

@@ -96,6 +96,10 @@ export async function startRelay(config: RelayConfig, opts: RelayOptions = {}): 
     },
     onRequest,
   );
+  // Beyond the cap, node:net destroys each new socket on accept ('drop'): no request is read, no
+  // memory held. The client sees the connection reset and may retry; a 503 would need the socket.
+  server.maxConnections = config.maxConnections;
+  server.on('drop', () => metrics.connectionRefused());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

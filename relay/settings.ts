@@ -135,6 +135,14 @@ export const SETTINGS: readonly Setting[] = [
     help: 'upstream requests in flight',
   },
   {
+    key: 'maxConnections',
+    flag: '--max-connections',
+    env: 'TACIT_RELAY_MAX_CONNECTIONS',
+    default: 10_000,
+    parse: int(1, 1_000_000),
+    help: 'open client connections (more are closed at once)',
+  },
+  {
     key: 'ratePerSecond',
     flag: '--rate',
     env: 'TACIT_RELAY_RATE',

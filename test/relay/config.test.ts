@@ -32,6 +32,23 @@ describe('relay configuration', () => {
     expect(c.gateways.map((g) => g.name)).toEqual(['x', 'gateway1']);
   });
 
+  it('reads the connection cap from flag, environment and file, and defaults it', () => {
+    expect(buildRelayConfig({ argv: ['--port', '1', ...gw] }).maxConnections).toBe(10_000);
+    expect(buildRelayConfig({ argv: ['--port', '1', '--max-connections', '5', ...gw] }).maxConnections).toBe(
+      5,
+    );
+    expect(
+      buildRelayConfig({ argv: ['--port', '1', ...gw], env: { TACIT_RELAY_MAX_CONNECTIONS: '6' } })
+        .maxConnections,
+    ).toBe(6);
+    expect(
+      buildRelayConfig({ argv: ['--port', '1', ...gw], file: { maxConnections: 7 } }).maxConnections,
+    ).toBe(7);
+    expect(() => buildRelayConfig({ argv: ['--port', '1', '--max-connections', '0', ...gw] })).toThrow(
+      /maxConnections must be an integer/,
+    );
+  });
+
   it('reads a config file named by --config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-config-'));
     const file = join(dir, 'relay.json');

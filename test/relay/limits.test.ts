@@ -111,6 +111,46 @@ describe('global concurrency limit', () => {
   });
 });
 
+describe('connection cap', () => {
+  /** A keep-alive connection that has completed one request, so the relay counts it as open. */
+  async function openConnection(port: number): Promise<Socket> {
+    const s = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.write(
+        'POST /relay HTTP/1.1\r\nhost: x\r\ncontent-type: message/ohttp-req\r\ncontent-length: 1\r\n\r\nx',
+      );
+      s.once('data', (d) => {
+        expect(d.toString()).toMatch(/^HTTP\/1\.1 200 /);
+        resolve();
+      });
+    });
+    return s;
+  }
+
+  it('closes connections beyond --max-connections before reading them, and accepts again once one closes', async () => {
+    const { gw, t } = await setup({ ratePerSecond: 0, maxConnections: 2 });
+    const held = [await openConnection(t.relay.port), await openConnection(t.relay.port)];
+    cleanup.push(async () => {
+      for (const s of held) s.destroy();
+    });
+    const refused = await raw(
+      t.relay.port,
+      'POST /relay HTTP/1.1\r\nhost: x\r\ncontent-type: message/ohttp-req\r\ncontent-length: 1\r\n\r\ny',
+    ).catch(() => '');
+    expect(refused).toBe('');
+    expect(gw.started).toBe(2);
+    expect(t.relay.state.metrics.render()).toContain('relay_connections_refused_total 1');
+    held[0]!.destroy();
+    const open = () => new Promise<number>((resolve) => t.relay.server.getConnections((_e, n) => resolve(n)));
+    for (let i = 0; i < 200 && (await open()) !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await open()).toBe(1);
+    const third = await openConnection(t.relay.port);
+    third.destroy();
+    expect(gw.started).toBe(3);
+  });
+});
+
 describe('client timeouts', () => {
   it('answers 408 and closes when a message/ohttp-req body does not arrive in time', async () => {
     const { gw, t } = await setup({ ratePerSecond: 0, bodyTimeoutMs: 100 });
