@@ -84,7 +84,7 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
 
   metrics.inFlight.inc();
   const rs = requestSignal(deps, req.signal);
-  const { signal, timedOut } = rs;
+  const { signal } = rs;
   let outcome: Outcome = 'internal';
   const finish = () => {
     rs.dispose();
@@ -125,13 +125,13 @@ export async function handleChunkedRequest(deps: GatewayDeps, req: Request): Pro
         outcome = 'cancelled';
         rs.cancel();
       } else if (how === 'error')
-        outcome = timedOut() ? 'timeout' : req.signal.aborted ? 'cancelled' : 'upstream_error';
+        outcome = rs.timedOut() ? 'timeout' : req.signal.aborted ? 'cancelled' : 'upstream_error';
       finish();
     });
     return respond(wire);
   } catch (err) {
     await parts.return(undefined).catch(() => {});
-    if (timedOut()) outcome = 'timeout';
+    if (rs.timedOut()) outcome = 'timeout';
     else if (req.signal.aborted) outcome = 'cancelled';
     else if (isTacitError(err)) outcome = 'bad_inner_request';
     else deps.log.error({ err: errorSummary(err) }, 'target failed');

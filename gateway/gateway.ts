@@ -9,6 +9,7 @@ import { isTacitError } from '../shared/errors.ts';
 import { createGatewayApp } from './app.ts';
 import { handleChunkedRequest } from './chunked.ts';
 import type { GatewayConfig } from './config.ts';
+import { Deadlines } from './deadlines.ts';
 import { createEchoApp } from './echo-target.ts';
 import type { GatewayDeps } from './handle.ts';
 import { KeyRing } from './keys/ring.ts';
@@ -92,6 +93,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     ring,
     replay: new ReplayGuard({ windowMs: config.dateWindowMs, now }),
     limit: new ConcurrencyLimit(config.maxConcurrent),
+    deadlines: new Deadlines(config.requestTimeoutMs),
     dispatch: createDispatcher({ name: config.name, builtin, upstreams: config.targets }),
     metrics,
     log,

@@ -15,6 +15,7 @@ import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
 import { type DecapsulatedRequest, decapsulateRequest } from '../shared/ohttp/gateway.ts';
 import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_DATE, problem, problemFor } from '../shared/problem.ts';
 import type { GatewayConfig } from './config.ts';
+import type { Deadline, Deadlines } from './deadlines.ts';
 import { readLimited, responseFields, toInnerRequest } from './inner.ts';
 import type { KeyRing } from './keys/ring.ts';
 import type { ConcurrencyLimit } from './limits.ts';
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   /** Set on SIGTERM: new requests are refused while open ones finish. */
   state: { draining: boolean };
   now?: () => number;
+  /** Request deadlines (config.requestTimeoutMs), one timer for all requests. */
+  deadlines: Deadlines;
   /** Receipts and the transparency log (gateway/trust); absent: answers carry no receipt. */
   trust?: GatewayTrust;
 }
@@ -118,8 +121,9 @@ export function replayRefusal(
 
 /**
  * One request's cancellation: the client going away (`outer`), the deadline, or `cancel()` (the
- * client stopped reading a stream). One controller and one timer per request, both released by
- * `dispose()` (AbortSignal.any and AbortSignal.timeout cost more, and keep their timer to the end).
+ * client stopped reading a stream). The deadline sits in the gateway's shared queue (deadlines.ts),
+ * and when the caller owns an AbortController for the request (server.ts's direct path) it is the
+ * request's controller itself, so no second controller or listener is made.
  */
 export interface RequestSignal {
   signal: AbortSignal;
@@ -128,26 +132,53 @@ export interface RequestSignal {
   dispose(): void;
 }
 
-export function requestSignal(deps: GatewayDeps, outer: AbortSignal): RequestSignal {
-  const ac = new AbortController();
-  let timedOut = false;
-  const onOuter = () => ac.abort(outer.reason);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ac.abort(new DOMException('deadline exceeded', 'TimeoutError'));
-  }, deps.config.requestTimeoutMs);
-  timer.unref();
-  if (outer.aborted) ac.abort(outer.reason);
-  else outer.addEventListener('abort', onOuter, { once: true });
-  return {
-    signal: ac.signal,
-    timedOut: () => timedOut,
-    cancel: () => ac.abort(new DOMException('cancelled', 'AbortError')),
-    dispose: () => {
-      clearTimeout(timer);
-      outer.removeEventListener('abort', onOuter);
-    },
-  };
+class Scope implements RequestSignal {
+  readonly #ac: AbortController;
+  readonly #outer: AbortSignal | null;
+  readonly #deadline: Deadline;
+  #timedOut = false;
+
+  constructor(deadlines: Deadlines, outer: AbortSignal | AbortController) {
+    if (outer instanceof AbortController) {
+      this.#ac = outer;
+      this.#outer = null;
+    } else {
+      this.#ac = new AbortController();
+      this.#outer = outer;
+      if (outer.aborted) this.#ac.abort(outer.reason);
+      else outer.addEventListener('abort', this, { once: true });
+    }
+    this.#deadline = deadlines.add(() => {
+      this.#timedOut = true;
+      this.#ac.abort(new DOMException('deadline exceeded', 'TimeoutError'));
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.#ac.signal;
+  }
+
+  /** The outer signal's abort listener (an EventListener object, so no closure per request). */
+  handleEvent(): void {
+    this.#ac.abort(this.#outer?.reason);
+  }
+
+  timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  cancel(): void {
+    this.#ac.abort(new DOMException('cancelled', 'AbortError'));
+  }
+
+  dispose(): void {
+    this.#deadline.clear();
+    this.#outer?.removeEventListener('abort', this);
+  }
+}
+
+export function requestSignal(deps: GatewayDeps, outer: AbortSignal | AbortController): RequestSignal {
+  return new Scope(deps.deadlines, outer);
 }
 
 export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promise<Response> {
@@ -163,12 +194,13 @@ export async function handleOhttpRequest(deps: GatewayDeps, req: Request): Promi
 
 /**
  * The core of POST /gateway for one whole `message/ohttp-req` body: decapsulate (RFC 9458 4.3),
- * answer, seal (4.4). `signal` aborts when the client goes away.
+ * answer, seal (4.4). `outer` aborts when the client goes away; a controller passed here belongs to
+ * this request and is also aborted at its deadline.
  */
 export async function answerEncapsulated(
   deps: GatewayDeps,
   body: Uint8Array,
-  signal: AbortSignal,
+  outer: AbortSignal | AbortController,
 ): Promise<OuterAnswer> {
   const now = deps.now?.() ?? Date.now();
   // The time grid counts from arrival, so queueing and cache hits hide inside the same bucket.
@@ -184,7 +216,8 @@ export async function answerEncapsulated(
     return decryptFailureParts(deps, err);
   }
   // Padded, and released on the time grid (docs/privacy.md): the relay sees a size class and a bucket.
-  const inner = await shaper.whole(await answer(deps, dec, signal), startedAt, signal);
+  const gone = outer instanceof AbortController ? outer.signal : outer;
+  const inner = await shaper.whole(await answer(deps, dec, outer), startedAt, gone);
   // Sealed with the request's own context; the outer response carries nothing of the inner one.
   return {
     status: 200,
@@ -194,7 +227,11 @@ export async function answerEncapsulated(
 }
 
 /** Produces the inner Binary HTTP response for a decrypted request (never throws for its content). */
-async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortSignal): Promise<Uint8Array> {
+async function answer(
+  deps: GatewayDeps,
+  dec: DecapsulatedRequest,
+  outer: AbortSignal | AbortController,
+): Promise<Uint8Array> {
   const { metrics } = deps;
   let bhttp: ReturnType<typeof decodeRequest>;
   try {
@@ -216,7 +253,7 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
   }
   metrics.inFlight.inc();
   const rs = requestSignal(deps, outer);
-  const { signal, timedOut } = rs;
+  const { signal } = rs;
   let outcome: Outcome = 'internal';
   try {
     let innerReq: Request;
@@ -248,11 +285,11 @@ async function answer(deps: GatewayDeps, dec: DecapsulatedRequest, outer: AbortS
     if (field) headers.push(field);
     return encodeResponse({ status: response.status, headers, content });
   } catch (err) {
-    if (timedOut()) {
+    if (rs.timedOut()) {
       outcome = 'timeout';
       return refusalBytes(REFUSALS.timeout);
     }
-    if (outer.aborted) {
+    if (signal.aborted) {
       outcome = 'cancelled';
       return refusalBytes(REFUSALS.cancelled);
     }

@@ -121,7 +121,7 @@ function direct(gateway: Gateway, req: IncomingMessage, res: ServerResponse): vo
   req.once('end', () => {
     if (over) return;
     const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
-    answerEncapsulated(deps, new Uint8Array(body.buffer, body.byteOffset, body.length), ac.signal).then(
+    answerEncapsulated(deps, new Uint8Array(body.buffer, body.byteOffset, body.length), ac).then(
       (a) => {
         if (!res.destroyed) send(res, a);
       },
