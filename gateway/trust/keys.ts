@@ -38,7 +38,8 @@ export function ed25519Signer(seed: Uint8Array, publicKey: Uint8Array): Ed25519S
     format: 'der',
     type: 'pkcs8',
   });
-  return { publicKey, sign: (m) => new Uint8Array(sign(null, m, key)) };
+  // The key is parsed once into a KeyObject; signing then costs only the Ed25519 operation.
+  return { publicKey, sign: (m) => sign(null, m, key) };
 }
 
 /** Writes a secret file atomically with mode 0600. */

@@ -7,18 +7,24 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { invalidArgument } from '../../shared/errors.ts';
-import { encodeReceiptField, receiptLogEntry } from '../../shared/receipt/field.ts';
 import {
   bucketTokens,
-  canonicalReceipt,
+  canonicalReceiptText,
   coarseTime,
   type Receipt,
   SALT_SIZE,
   type SamplingValue,
-  signingInput,
+  SIGNING_PREFIX_TEXT,
 } from '../../shared/receipt/receipt.ts';
 import type { Ed25519Signer } from './keys.ts';
 import type { TransparencyLog } from './log/log.ts';
+
+/** Salts drawn per randomBytes call: one call costs about as much as hashing a kilobyte. */
+const SALTS_PER_DRAW = 64;
+
+function base64url(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
+}
 
 /**
  * An incremental commitment, byte-identical to shared/receipt `commit`:
@@ -73,42 +79,61 @@ export interface ReceiptIssuerOptions {
 }
 
 export class ReceiptIssuer {
+  /** Fresh random bytes, handed out 32 at a time and never twice; a new block on each refill. */
+  private salts = Buffer.alloc(0);
+  private saltsUsed = 0;
+
   constructor(private readonly opts: ReceiptIssuerOptions) {}
 
   draft(): ReceiptDraft {
-    const salt = new Uint8Array(randomBytes(SALT_SIZE));
+    if (this.saltsUsed + SALT_SIZE > this.salts.length) {
+      this.salts = randomBytes(SALT_SIZE * SALTS_PER_DRAW);
+      this.saltsUsed = 0;
+    }
+    const salt = this.salts.subarray(this.saltsUsed, this.saltsUsed + SALT_SIZE);
+    this.saltsUsed += SALT_SIZE;
     return { salt, request: new Commitment(salt, 'request'), response: new Commitment(salt, 'response') };
   }
 
   /**
    * Signs and logs the receipt; resolves with the field value (salt included) once the log entry is
    * durable. Rejects if the log cannot store it: then the answer must not be sent as verified.
+   *
+   * The wire forms are those of shared/receipt (`canonicalReceipt`, `signingInput`,
+   * `receiptLogEntry`, `encodeReceiptField`), built here with one UTF-8 encoding and Node's native
+   * base64url because this runs once per answer; test/trust/receipts.test.ts checks them byte for byte.
    */
-  async issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
+  issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
     const { signer, kid, measurement, log } = this.opts;
     const time = coarseTime((this.opts.now ?? Date.now)());
     const request = draft.request.digest();
     const response = draft.response.digest();
-    let signed: { canonical: Uint8Array; signature: Uint8Array } | undefined;
-    await log.append((logIndex) => {
-      const r: Receipt = {
-        v: 1,
-        kid,
-        logIndex,
-        time,
-        model: facts.model,
-        measurement,
-        request,
-        response,
-        sampling: facts.sampling,
-        seed: facts.seed,
-        usage: { prompt: bucketTokens(facts.usage.prompt), completion: bucketTokens(facts.usage.completion) },
-      };
-      const canonical = canonicalReceipt(r);
-      const signature = signer.sign(signingInput(canonical));
-      signed = { canonical, signature };
-      return receiptLogEntry(canonical, signature);
-    });
-    return encodeReceiptField(signed!.canonical, signed!.signature, draft.salt);
+    let entry = '';
+    return log
+      .append((logIndex) => {
+        const r: Receipt = {
+          v: 1,
+          kid,
+          logIndex,
+          time,
+          model: facts.model,
+          measurement,
+          request,
+          response,
+          sampling: facts.sampling,
+          seed: facts.seed,
+          usage: {
+            prompt: bucketTokens(facts.usage.prompt),
+            completion: bucketTokens(facts.usage.completion),
+          },
+        };
+        // The signing input is the prefix then the canonical bytes: encode once, sign it whole,
+        // and take the canonical bytes as its tail (the prefix is ASCII).
+        const input = Buffer.from(SIGNING_PREFIX_TEXT + canonicalReceiptText(r));
+        const signature = signer.sign(input);
+        entry = `${input.toString('base64url', SIGNING_PREFIX_TEXT.length)}.${base64url(signature)}`;
+        return Buffer.from(entry, 'latin1');
+      })
+      .then(() => `${entry}.${base64url(draft.salt)}`);
   }
 }

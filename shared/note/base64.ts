@@ -17,8 +17,40 @@ export function decodeBase64(s: string, what: string): Uint8Array {
   return out;
 }
 
+const URL_ALPHABET = new TextEncoder().encode(
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+);
+const ascii = new TextDecoder();
+
+/**
+ * Unpadded base64url (RFC 4648 section 5), from a table into ASCII bytes decoded once: several
+ * times cheaper than btoa over a binary string followed by three regex rewrites, and still free of
+ * Node's Buffer so it runs in browsers.
+ */
 export function encodeBase64Url(b: Uint8Array): string {
-  return toBase64(b).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const a = URL_ALPHABET;
+  const rest = b.length % 3;
+  const whole = b.length - rest;
+  const out = new Uint8Array((whole / 3) * 4 + (rest === 0 ? 0 : rest + 1));
+  let o = 0;
+  for (let i = 0; i < whole; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out[o++] = a[n >>> 18]!;
+    out[o++] = a[(n >>> 12) & 63]!;
+    out[o++] = a[(n >>> 6) & 63]!;
+    out[o++] = a[n & 63]!;
+  }
+  if (rest === 1) {
+    const n = b[whole]!;
+    out[o++] = a[n >>> 2]!;
+    out[o] = a[(n & 3) << 4]!;
+  } else if (rest === 2) {
+    const n = (b[whole]! << 8) | b[whole + 1]!;
+    out[o++] = a[n >>> 10]!;
+    out[o++] = a[(n >>> 4) & 63]!;
+    out[o] = a[(n & 15) << 2]!;
+  }
+  return ascii.decode(out);
 }
 
 /** Unpadded base64url (RFC 4648 section 5, as in JOSE); canonical form only. */

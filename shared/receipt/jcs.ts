@@ -32,23 +32,40 @@ function hasLoneSurrogate(s: string): boolean {
   return false;
 }
 
+/** Any surrogate code unit at all: the common case (none) is one native scan. */
+const SURROGATE = /[\ud800-\udfff]/;
+
 function str(s: string): string {
-  if (hasLoneSurrogate(s)) throw invalidArgument('JSON string with a lone surrogate (RFC 7493 2.1)');
+  if (SURROGATE.test(s) && hasLoneSurrogate(s))
+    throw invalidArgument('JSON string with a lone surrogate (RFC 7493 2.1)');
   return JSON.stringify(s);
 }
 
+// Plain loops and string concatenation rather than map/join: receipts are canonicalized once per
+// answer on the gateway's hot path.
 export function canonicalize(value: JsonValue): string {
-  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  if (value === null || typeof value === 'boolean') return value === null ? 'null' : String(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw invalidArgument('non-finite number in JSON (RFC 8785 3.2.2.3)');
     return JSON.stringify(value);
   }
   if (typeof value === 'string') return str(value);
-  if (Array.isArray(value)) return `[${value.map((v: JsonValue) => canonicalize(v)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalize(value[i] as JsonValue);
+    return `${out}]`;
+  }
   if (typeof value === 'object') {
     const obj = value as { readonly [k: string]: JsonValue };
-    const keys = Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${keys.map((k) => `${str(k)}:${canonicalize(obj[k]!)}`).join(',')}}`;
+    // Array.prototype.sort without a comparator orders strings by UTF-16 code units (ECMA-262
+    // 23.1.3.30.2), which is exactly RFC 8785 3.2.3's order.
+    const keys = Object.keys(obj).sort();
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      out += `${i === 0 ? '' : ','}${str(k)}:${canonicalize(obj[k]!)}`;
+    }
+    return `${out}}`;
   }
   throw invalidArgument(`not a JSON value: ${typeof value}`);
 }

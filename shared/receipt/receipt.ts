@@ -22,7 +22,10 @@ import { canonicalize, type JsonValue } from './jcs.ts';
 
 export const RECEIPT_VERSION = 1;
 export const SALT_SIZE = 32;
-const SIGNING_PREFIX = utf8.encode('tacit-receipt-v1\n');
+/** Prefixed to the canonical bytes before signing; ASCII, so its text and bytes have one length. */
+export const SIGNING_PREFIX_TEXT = 'tacit-receipt-v1\n';
+const SIGNING_PREFIX = utf8.encode(SIGNING_PREFIX_TEXT);
+const encoder = new TextEncoder();
 
 export type SamplingValue = number | string | boolean | null;
 
@@ -52,7 +55,12 @@ export interface Receipt {
 
 /** The canonical bytes of a receipt (RFC 8785): what is signed and what the log commits to. */
 export function canonicalReceipt(r: Receipt): Uint8Array {
-  return utf8.encode(canonicalize(r as unknown as JsonValue));
+  return encoder.encode(canonicalReceiptText(r));
+}
+
+/** The canonical receipt as text (what `canonicalReceipt` encodes as UTF-8). */
+export function canonicalReceiptText(r: Receipt): string {
+  return canonicalize(r as unknown as JsonValue);
 }
 
 export function signingInput(canonical: Uint8Array): Uint8Array {

@@ -51,6 +51,8 @@ export class TransparencyLog {
   private signed: { size: number; note: Promise<string> } | undefined;
   /** Entries cut from a torn tail when the log was opened. */
   recoveredCutBytes = 0;
+  /** Completed write+sync rounds since open: entries appended per sync is the group-commit factor. */
+  syncs = 0;
 
   private constructor(
     private readonly file: LogFile,
@@ -106,6 +108,7 @@ export class TransparencyLog {
       try {
         const starts = await this.file.write(batch.map((p) => p.record));
         await this.file.sync();
+        this.syncs++;
         for (const [i, p] of batch.entries()) {
           this.tree.push(p.leaf);
           this.starts.push(starts[i]!);

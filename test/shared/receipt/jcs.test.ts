@@ -1,6 +1,23 @@
 /** RFC 8785 JSON canonicalization: the RFC's own examples. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize, type JsonValue } from '../../../shared/receipt/jcs.ts';
+import { fcParams } from '../../support/seed.ts';
+
+/** RFC 8785 by its letter, written the slow and obvious way: a reference for the fast one. */
+function reference(v: JsonValue): string {
+  if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const keys = Object.keys(v).sort((a, b) => {
+      for (let i = 0; i < Math.min(a.length, b.length); i++)
+        if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.charCodeAt(i) - b.charCodeAt(i);
+      return a.length - b.length;
+    });
+    const o = v as Record<string, JsonValue>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k]!)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
 
 describe('RFC 8785 canonical JSON', () => {
   it('serializes the section 3.2.2 example', () => {
@@ -40,5 +57,15 @@ describe('RFC 8785 canonical JSON', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '\ud800', { '\udc00': 1 }] as JsonValue[]) {
       expect(() => canonicalize(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     }
+  });
+
+  it('matches a letter-of-the-RFC reference on arbitrary well-formed JSON', () => {
+    const json = fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>;
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(canonicalize(v)).toBe(reference(v));
+      }),
+      fcParams(300),
+    );
   });
 });
