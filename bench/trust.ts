@@ -1,12 +1,19 @@
 /**
- * `npm run bench -- trust [--seconds 4] [--rounds 2] [--concurrency 32] [--size 1024]`
+ * `npm run bench -- trust [--seconds 4] [--rounds 3] [--concurrency 32] [--size 1024]`
  *
- * What receipts and the transparency log cost per request: requests/s and p50/p99 latency of a small
- * OHTTP POST to the echo target through two gateways in one run, alternating rounds:
+ * What receipts and the transparency log cost per request: requests/s, CPU time per request and
+ * p50/p99 latency of a small OHTTP POST to the echo target through two gateways in one run:
  *
  *   plain:    gateway without trust (decapsulate, Binary HTTP, dispatch, seal)
  *   receipts: the same gateway with receipts (salted HMAC commitments, Ed25519 signature, durable
  *             log append with group-committed fdatasync, receipt header) and its log on local disk
+ *
+ * Rounds alternate in pairs, the order flipped every pair (plain-receipts, receipts-plain, ...), so a
+ * drift in machine load lands on both modes alike. CPU per request is process.cpuUsage (user + system,
+ * every thread of this process, so the log's fdatasync in the thread pool counts) over each timed
+ * window, divided by its requests; it includes the load generator, which costs the same in both
+ * modes, so `receipts - plain` in microseconds is what a receipt costs. Each pair's ratios are printed
+ * too: their spread says how much to trust the totals.
  *
  * The echo target does no inference, so this is the worst case for the overhead: with the built-in
  * model every request costs milliseconds more and the receipt share shrinks. Both gateways run in this
@@ -42,6 +49,8 @@ interface Round {
   mode: string;
   requests: number;
   seconds: number;
+  /** Process CPU (user + system, all threads) over the timed window, microseconds. */
+  cpuMicros: number;
   latencies: number[];
 }
 
@@ -80,6 +89,7 @@ async function round(
   );
   const latencies: number[] = [];
   let requests = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const until = start + seconds * 1000;
   await Promise.all(
@@ -93,8 +103,9 @@ async function round(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   await pool.close();
-  return { mode, requests, seconds: elapsed, latencies };
+  return { mode, requests, seconds: elapsed, cpuMicros: used.user + used.system, latencies };
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -102,7 +113,7 @@ const pct = (sorted: number[], p: number) =>
 
 export async function main(args: string[]): Promise<void> {
   const seconds = arg(args, 'seconds', 4);
-  const rounds = arg(args, 'rounds', 2);
+  const rounds = arg(args, 'rounds', 3);
   const concurrency = arg(args, 'concurrency', 32);
   const size = arg(args, 'size', 1024);
   const dir = mkdtempSync(join(tmpdir(), 'tacit-bench-trust-'));
@@ -115,13 +126,13 @@ export async function main(args: string[]): Promise<void> {
     {},
   );
   if (config === null) throw new Error(errors.join('; '));
-  const log = pino({ level: 'silent' });
+  const silent = pino({ level: 'silent' });
   const attester = await createDevAttester({
     measurement: 'ab'.repeat(32),
     platformKey: new Uint8Array(32).fill(1),
   });
-  const plain = await startGateway({ config, log });
-  const trusted = await startGateway({ config, log, trust: { dir: join(dir, 'trust'), attester } });
+  const plain = await startGateway({ config, log: silent });
+  const trusted = await startGateway({ config, log: silent, trust: { dir: join(dir, 'trust'), attester } });
   const payload = new Uint8Array(size).fill(0x61);
 
   // A sample of receipts is verified in full after the run.
@@ -131,10 +142,14 @@ export async function main(args: string[]): Promise<void> {
       samples.push({ req, field, body });
   };
   const results: Round[] = [];
+  const log = () => trusted.gateway.deps.trust!.trust.log;
+  const run = (mode: 'plain' | 'receipts') =>
+    round(mode, mode === 'plain' ? plain : trusted, seconds, concurrency, payload, keep);
   try {
     for (let r = 0; r < rounds; r++) {
-      results.push(await round('plain', plain, seconds, concurrency, payload, keep));
-      results.push(await round('receipts', trusted, seconds, concurrency, payload, keep));
+      const [first, second] =
+        r % 2 === 0 ? (['plain', 'receipts'] as const) : (['receipts', 'plain'] as const);
+      results.push(await run(first), await run(second));
     }
     const v = createTrustVerifier(
       {
@@ -147,34 +162,59 @@ export async function main(args: string[]): Promise<void> {
     );
     const follower = (await v.log())!;
     for (const s of samples) await follower.proveInclusion(await v.checkReceipt(s.field, s.req, s.body));
-    const logSize = trusted.gateway.deps.trust!.trust.log.size;
+    const logSize = log().size;
 
+    const summary = (rs: readonly Round[]) => {
+      const requests = rs.reduce((a, x) => a + x.requests, 0);
+      const secs = rs.reduce((a, x) => a + x.seconds, 0);
+      const cpu = rs.reduce((a, x) => a + x.cpuMicros, 0);
+      return { requests, perSecond: requests / secs, cpuPerRequest: cpu / requests };
+    };
     const table = ['plain', 'receipts'].map((mode) => {
       const rs = results.filter((x) => x.mode === mode);
-      const req = rs.reduce((a, x) => a + x.requests, 0);
-      const secs = rs.reduce((a, x) => a + x.seconds, 0);
+      const s = summary(rs);
       const lat = rs.flatMap((x) => x.latencies).sort((a, b) => a - b);
       return {
         mode,
-        requests: req,
-        'req/s': Math.round(req / secs),
+        requests: s.requests,
+        'req/s': Math.round(s.perSecond),
+        'cpu µs/req': Math.round(s.cpuPerRequest),
         p50ms: Number(pct(lat, 50).toFixed(2)),
         p99ms: Number(pct(lat, 99).toFixed(2)),
       };
     });
-    const ratio = table[1]!['req/s'] / table[0]!['req/s'];
+    const [p, t] = [
+      summary(results.filter((x) => x.mode === 'plain')),
+      summary(results.filter((x) => x.mode === 'receipts')),
+    ];
+    const ratio = t.perSecond / p.perSecond;
+    const cpuRatio = t.cpuPerRequest / p.cpuPerRequest;
+    const receiptMicros = t.cpuPerRequest - p.cpuPerRequest;
+    // Each pair's own ratios: their spread is the noise of this run.
+    const pairs = Array.from({ length: rounds }, (_, r) => {
+      const pair = results.slice(2 * r, 2 * r + 2);
+      const [pp, tt] = [pair.find((x) => x.mode === 'plain')!, pair.find((x) => x.mode === 'receipts')!];
+      return {
+        'req/s ratio': Number((tt.requests / tt.seconds / (pp.requests / pp.seconds)).toFixed(3)),
+        'cpu/req ratio': Number((tt.cpuMicros / tt.requests / (pp.cpuMicros / pp.requests)).toFixed(3)),
+        'receipt µs': Math.round(tt.cpuMicros / tt.requests - pp.cpuMicros / pp.requests),
+      };
+    });
     console.table(table);
+    console.table(pairs);
     console.log(
-      `receipts/plain: ${ratio.toFixed(3)} (${((1 - ratio) * 100).toFixed(1)}% fewer requests/s; goal: at most 10%)`,
+      `receipts/plain: ${ratio.toFixed(3)} requests/s (${((1 - ratio) * 100).toFixed(1)}% fewer; goal: at most 10%), ` +
+        `${cpuRatio.toFixed(3)} CPU per request (+${Math.round(receiptMicros)} µs per receipt, load generator included in both)`,
     );
     console.log(
-      `log: ${logSize} entries; ${samples.length} sampled receipts verified in full with inclusion proofs`,
+      `log: ${logSize} entries in ${log().syncs} syncs (${(logSize / Math.max(1, log().syncs)).toFixed(1)} per sync); ` +
+        `${samples.length} sampled receipts verified in full with inclusion proofs`,
     );
     const out = new URL('./results/', import.meta.url).pathname;
     mkdirSync(out, { recursive: true });
     writeFileSync(
       join(out, 'trust.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, ratio, logSize, verifiedSamples: samples.length }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, pairs, ratio, cpuRatio, receiptMicros, logSize, syncs: log().syncs, verifiedSamples: samples.length }, null, 2)}\n`,
     );
   } finally {
     await plain.close();
