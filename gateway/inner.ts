@@ -6,7 +6,6 @@
 import type { Field, RequestHead } from '../shared/bhttp/index.ts';
 import { concat } from '../shared/bytes.ts';
 import { invalidArgument } from '../shared/errors.ts';
-import { InnerRequest } from './inner-request.ts';
 
 /** Request header fields that `fetch` forbids or that describe the framing of the outer hop. */
 const DROP_REQUEST = new Set([
@@ -38,10 +37,7 @@ export function innerUrl(req: RequestHead): URL {
   }
 }
 
-/**
- * The Request for a target; `body` is the content (bytes, or a stream for chunked OHTTP). Whole
- * bodies get the lazy InnerRequest (inner-request.ts), streams a real Request.
- */
+/** The WHATWG Request for a target; `body` is the content (bytes, or a stream for chunked OHTTP). */
 export function toInnerRequest(
   req: RequestHead,
   body: Uint8Array | ReadableStream<Uint8Array> | null,
@@ -57,32 +53,18 @@ export function toInnerRequest(
       throw invalidArgument('inner header');
     }
   }
-  const method = normalizeMethod(req.method);
+  const method = req.method.toUpperCase();
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  if (!(body instanceof ReadableStream))
-    return new InnerRequest(url.href, method, headers, hasBody ? body : null, signal);
   try {
-    const init: RequestInit & { duplex?: 'half' } = { method, headers, signal, duplex: 'half' };
-    if (hasBody) init.body = body as BodyInit;
+    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal };
+    if (hasBody && body !== null) {
+      init.body = body as BodyInit;
+      if (body instanceof ReadableStream) init.duplex = 'half';
+    }
     return new Request(url, init);
   } catch {
     throw invalidArgument('inner request');
   }
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
-const FORBIDDEN = new Set(['CONNECT', 'TRACE', 'TRACK']);
-
-/**
- * What `new Request` does to a method (fetch 2.2.1): a token, not CONNECT/TRACE/TRACK, and the six
- * well-known ones upper-cased; any other method keeps its case.
- */
-function normalizeMethod(m: string): string {
-  if (!TOKEN.test(m)) throw invalidArgument('inner request');
-  const upper = m.toUpperCase();
-  if (FORBIDDEN.has(upper)) throw invalidArgument('inner request');
-  return NORMALIZED.has(upper) ? upper : m;
 }
 
 /** Response header fields for the Binary HTTP response, minus connection-specific ones. */
