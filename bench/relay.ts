@@ -1,16 +1,27 @@
 /**
- * `npm run bench -- relay [--duration S] [--connections N] [--size BYTES]`
+ * `npm run bench -- relay [--duration S] [--connections N] [--size BYTES] [--rates F,F]
+ *                         [--arrivals poisson|even]`
  *
- * Requests/s and p50/p99 latency of 1 KiB `message/ohttp-req` POSTs over loopback, in one run:
- *   (a) client -> gateway stand-in directly (the floor),
- *   (b) client -> relay -> gateway (the direct node:http path, as shipped),
+ * 1 KiB `message/ohttp-req` POSTs over loopback to
+ *   (a) a gateway stand-in directly (the floor),
+ *   (b) the relay in front of it (the direct node:http path, as shipped),
  *   (b') the same relay with the POST route going through hono (what the direct path saves),
- *   (c) client -> nginx reverse proxy -> gateway (the named baseline; installed with apt-get when
- *       missing, skipped with a message if that fails).
+ *   (c) nginx as a reverse proxy in front of it (the named baseline; installed with apt-get when
+ *       missing, skipped with a message if that fails),
+ * in two phases, in one run:
+ *   1. Closed loop (saturation): N connections each send their next request as soon as the last one
+ *      is answered. Gives the most requests/s each path sustains. Its latencies are mostly queueing
+ *      (about N / throughput), so they say little about what a proxy adds.
+ *   2. Open loop (latency at a fixed offered rate): requests arrive on a schedule at R = F x nginx's
+ *      phase-1 requests/s for each F of --rates (default 0.35 and 0.7), Poisson by default, over the
+ *      same N connections, whatever the answers do; (a), (b) and (c) get the same arrival times
+ *      (seeded). Latency runs from each request's scheduled arrival to the last byte of its answer, so
+ *      a path that falls behind is charged for the wait (no coordinated omission). "p99 added" is the
+ *      proxy's p99 minus the direct p99 at the same rate (a difference of quantiles).
  * The proxy under test (relay or nginx) is held to core 0 with taskset; the load generator and the
  * gateway stand-in run in their own processes on the other cores. Each child is this same file run
- * with a role (`__gateway`, `__relay`, `__load`), so the whole benchmark is one file. Every phase is
- * bounded in time; results go to bench/results/relay-<time>.json.
+ * with a role (`__gateway`, `__relay`, `__load`, `__open`), so the whole benchmark is one file. Every
+ * phase is bounded in time; results go to bench/results/relay-<time>.json.
  */
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,9 +50,21 @@ interface LoadResult {
   proxyCpuUsPerRequest?: number;
 }
 
+interface OpenResult extends LoadResult {
+  /** Offered rate (requests/s); `rps` is the rate answered within the measured window. */
+  offered: number;
+  /** p99 of how late the generator issued a request after its scheduled time (ms): its own noise. */
+  p99LagMs: number;
+}
+
 function flag(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
+}
+
+function textFlag(args: string[], name: string, def: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
 }
 
 /** Runs `node --import tsx <this file> <role> ...` pinned to `cores`; `next()` gives its next JSON line. */
@@ -92,6 +115,33 @@ async function load(
   return r;
 }
 
+/** One open-loop measurement of `url` at `rate` requests/s. */
+async function openLoad(
+  name: string,
+  url: string,
+  o: Opts,
+  rate: number,
+  cores: string | undefined,
+  proxyPid?: number,
+): Promise<OpenResult> {
+  const args = [
+    url,
+    String(o.duration),
+    String(o.connections),
+    String(o.size),
+    name,
+    String(rate),
+    o.arrivals,
+  ];
+  const c = spawnRole('__open', args, cores);
+  await c.next(); // warmed up at the rate: the measured window starts now
+  const cpu0 = proxyPid === undefined ? 0 : cpuSeconds(proxyPid);
+  const r = (await c.next()) as OpenResult;
+  if (proxyPid !== undefined) r.proxyCpuUsPerRequest = ((cpuSeconds(proxyPid) - cpu0) * 1e6) / r.total;
+  c.p.kill();
+  return r;
+}
+
 /** utime + stime of a process (proc(5): fields 14 and 15, in clock ticks of 1/100 s on Linux). */
 function cpuSeconds(pid: number): number {
   try {
@@ -107,6 +157,9 @@ interface Opts {
   duration: number;
   connections: number;
   size: number;
+  /** Open-loop rates as fractions of nginx's saturation requests/s. */
+  rates: number[];
+  arrivals: 'poisson' | 'even';
 }
 
 function ensureNginx(): string | undefined {
@@ -189,10 +242,14 @@ function freePort(): Promise<number> {
 }
 
 export async function main(args: string[]): Promise<void> {
+  const arrivals = textFlag(args, 'arrivals', 'poisson');
+  if (arrivals !== 'poisson' && arrivals !== 'even') throw new Error('--arrivals must be poisson or even');
   const o: Opts = {
     duration: flag(args, 'duration', 8),
     connections: flag(args, 'connections', 64),
     size: flag(args, 'size', 1024),
+    rates: textFlag(args, 'rates', '0.35,0.7').split(',').map(Number),
+    arrivals,
   };
   const n = availableParallelism();
   const proxyCore = n >= 2 ? '0' : undefined;
@@ -202,49 +259,61 @@ export async function main(args: string[]): Promise<void> {
       `(proxy on core ${proxyCore ?? 'any'}, load and gateway on ${otherCores ?? 'any'})\n`,
   );
   const nginxBin = ensureNginx();
+  if (nginxBin === undefined)
+    process.stdout.write('nginx: could not be installed, skipping the nginx baseline\n');
   const gw = await child('__gateway', [String(o.size)], otherCores);
-  const gwUrl = `http://127.0.0.1:${(gw.first as { port: number }).port}/gateway`;
-  const results: LoadResult[] = [];
+  const gwPort = (gw.first as { port: number }).port;
+  const gwUrl = `http://127.0.0.1:${gwPort}/gateway`;
+  const closed: LoadResult[] = [];
+  const open: OpenResult[] = [];
   const kill: ChildProcess[] = [gw.p];
   try {
-    results.push(await load('direct', gwUrl, o, otherCores));
+    // The proxies run for the whole benchmark (idle while another is measured), so that the open-loop
+    // phase meets them warm.
+    const proxies: { name: string; url: string; pid: number | undefined }[] = [];
     for (const mode of ['direct-path', 'hono-only']) {
       const relay = await child('__relay', [gwUrl, mode], proxyCore);
       kill.push(relay.p);
       const url = `http://127.0.0.1:${(relay.first as { port: number }).port}/relay`;
-      const name = mode === 'direct-path' ? 'relay' : 'relay (hono route)';
-      results.push(await load(name, url, o, otherCores, relay.p.pid));
-      relay.p.kill();
+      proxies.push({ name: mode === 'direct-path' ? 'relay' : 'relay (hono route)', url, pid: relay.p.pid });
     }
-    if (nginxBin === undefined)
-      process.stdout.write('nginx: could not be installed, skipping the nginx baseline\n');
-    else {
-      const ng = await startNginx(nginxBin, (gw.first as { port: number }).port, proxyCore);
+    if (nginxBin !== undefined) {
+      const ng = await startNginx(nginxBin, gwPort, proxyCore);
       kill.push(ng.p);
-      results.push(await load('nginx', ng.url, o, otherCores, ng.p.pid));
-      ng.p.kill();
+      proxies.push({ name: 'nginx', url: ng.url, pid: ng.p.pid });
+    }
+    closed.push(await load('direct', gwUrl, o, otherCores));
+    for (const p of proxies) closed.push(await load(p.name, p.url, o, otherCores, p.pid));
+
+    const base = closed.find((r) => r.name === 'nginx') ?? closed.find((r) => r.name === 'relay')!;
+    for (const f of o.rates) {
+      const rate = Math.round(f * base.rps);
+      open.push(await openLoad('direct', gwUrl, o, rate, otherCores));
+      for (const p of proxies.filter((x) => x.name !== 'relay (hono route)')) {
+        open.push(await openLoad(p.name, p.url, o, rate, otherCores, p.pid));
+      }
     }
   } finally {
     for (const p of kill) p.kill();
   }
-  report(results, o);
+  report(closed, open, o);
 }
 
-function report(results: LoadResult[], o: Opts): void {
-  const by = (name: string) => results.find((r) => r.name === name);
+const fmt = (v: number | undefined, digits = 2, width = 7) => (v?.toFixed(digits) ?? '').padStart(width);
+
+function report(closed: LoadResult[], open: OpenResult[], o: Opts): void {
+  const by = (name: string) => closed.find((r) => r.name === name);
   const direct = by('direct');
   const lines = [
     '',
-    'scenario              req/s     p50 ms   p99 ms   p99 added ms   proxy CPU µs/req   errors',
+    `phase 1, closed loop (saturation): ${o.connections} connections, each sends again as soon as it is answered.`,
+    'Requests/s is what each path sustains; latency here is mostly queueing (~connections / throughput).',
+    '',
+    'scenario              req/s    p50 ms    p99 ms   proxy CPU µs/req   errors',
   ];
-  for (const r of results) {
-    const added = direct === undefined || r === direct ? '' : (r.p99ms - direct.p99ms).toFixed(2);
+  for (const r of closed) {
     lines.push(
-      `${r.name.padEnd(20)} ${r.rps.toFixed(0).padStart(7)}   ${r.p50ms.toFixed(2).padStart(6)}   ${r.p99ms
-        .toFixed(2)
-        .padStart(
-          6,
-        )}   ${added.padStart(12)}   ${(r.proxyCpuUsPerRequest?.toFixed(1) ?? '').padStart(16)}   ${
+      `${r.name.padEnd(20)} ${fmt(r.rps, 0)}   ${fmt(r.p50ms)}   ${fmt(r.p99ms)}   ${fmt(r.proxyCpuUsPerRequest, 1, 16)}   ${
         r.errors + r.non2xx
       }`,
     );
@@ -263,15 +332,50 @@ function report(results: LoadResult[], o: Opts): void {
   const hono = by('relay (hono route)');
   if (relay !== undefined && hono !== undefined) ratios['relay/hono-route'] = relay.rps / hono.rps;
   lines.push('', ...Object.entries(ratios).map(([k, v]) => `${k.padEnd(24)} ${v.toFixed(2)}`));
-  if (ratios['relay/nginx'] !== undefined && relay !== undefined && direct !== undefined) {
-    const ok = ratios['relay/nginx'] >= 0.35 && relay.p99ms - direct.p99ms < 3;
-    lines.push(`goal (>= 0.35 of nginx, p99 added < 3 ms): ${ok ? 'met' : 'not met'}`);
+
+  const rates = [...new Set(open.map((r) => r.offered))];
+  const baseName = nginx === undefined ? 'relay' : 'nginx';
+  lines.push(
+    '',
+    `phase 2, open loop (latency at a fixed offered rate): ${o.arrivals} arrivals at a fraction of ${baseName}'s`,
+    `phase-1 req/s, over the same ${o.connections} connections, same arrival times for every path. Latency is`,
+    'from the scheduled arrival to the last answer byte; p99 added = proxy p99 - direct p99 at that rate.',
+    '',
+    'offered/s  scenario    answered/s    p50 ms    p99 ms   p99 added   proxy CPU µs/req   gen lag p99   errors',
+  );
+  const goals: string[] = [];
+  for (const rate of rates) {
+    const at = open.filter((r) => r.offered === rate);
+    const d = at.find((r) => r.name === 'direct');
+    for (const r of at) {
+      const added = d === undefined || r === d ? undefined : r.p99ms - d.p99ms;
+      lines.push(
+        `${String(rate).padStart(9)}  ${r.name.padEnd(10)} ${fmt(r.rps, 0, 11)}   ${fmt(r.p50ms)}   ${fmt(r.p99ms)}   ${fmt(
+          added,
+          2,
+          9,
+        )}   ${fmt(r.proxyCpuUsPerRequest, 1, 16)}   ${fmt(r.p99LagMs, 2, 11)}   ${r.errors + r.non2xx}`,
+      );
+    }
+    const rr = at.find((r) => r.name === 'relay');
+    if (d !== undefined && rr !== undefined && nginx !== undefined) {
+      const fraction = rate / nginx.rps;
+      const added = rr.p99ms - d.p99ms;
+      const kept = rr.rps >= 0.97 * rate && rr.errors + rr.non2xx === 0;
+      goals.push(
+        `at ${fraction.toFixed(2)} of nginx (${rate}/s): relay answered ${((100 * rr.rps) / rate).toFixed(0)}% ` +
+          `of the offered rate with p99 added ${added.toFixed(2)} ms: ${kept && added < 3 ? 'under' : 'NOT under'} 3 ms`,
+      );
+    }
+  }
+  if (goals.length > 0) {
+    lines.push('', "goal: the relay sustains >= 0.35 of nginx's req/s with p99 added < 3 ms", ...goals);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `relay-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ bench: 'relay', options: o, results, ratios }, null, 2));
+  writeFileSync(file, JSON.stringify({ bench: 'relay', options: o, closed, open, ratios }, null, 2));
   process.stdout.write(`wrote ${file}\n`);
 }
 
@@ -364,9 +468,134 @@ async function loadRole(url: string, duration: number, connections: number, size
   await pool.close();
 }
 
+/** mulberry32: a small seeded generator, so that every path gets the same arrival times. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Open loop: requests are issued at scheduled times (Poisson or evenly spaced at `rate`), whether or
+ * not earlier ones were answered; when all connections are busy undici queues them, and the wait
+ * counts. A timer wakes the generator at the next arrival; requests whose time has passed are all
+ * issued at once, and how late that was is reported (`p99LagMs`) as the generator's own noise.
+ */
+async function openRole(
+  url: string,
+  duration: number,
+  connections: number,
+  size: number,
+  name: string,
+  rate: number,
+  arrivals: string,
+) {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections, pipelining: 1 });
+  const body = Buffer.alloc(size, 0x42);
+  const random = seeded(0x5eed);
+  const gap = () => (arrivals === 'even' ? 1000 / rate : (-Math.log(1 - random()) * 1000) / rate);
+  const lat: number[] = [];
+  const lags: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  let answeredInWindow = 0;
+  // Warm-up, unmeasured: first closed loop on every connection (opens them all, compiles undici's
+  // parser and the JIT's hot paths; a cold generator stalls for a second or more and its backlog
+  // would spill into the window), then a second at the offered rate, then the measured window.
+  const post = async () => {
+    const r = await pool.request({
+      path: u.pathname,
+      method: 'POST',
+      headers: { 'content-type': 'message/ohttp-req' },
+      body,
+    });
+    await r.body.arrayBuffer();
+  };
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let i = 0; i < Math.ceil(2_000 / connections); i++) await post().catch(() => {});
+    }),
+  );
+  const warmMs = 1_000;
+  const t0 = performance.now();
+  const measureFrom = t0 + warmMs;
+  const end = measureFrom + duration * 1000;
+  let next = t0;
+  let outstanding = 0;
+  let announced = false;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const fire = (at: number) => {
+    const measured = at >= measureFrom;
+    if (measured) lags.push(performance.now() - at);
+    outstanding++;
+    pool
+      .request({ path: u.pathname, method: 'POST', headers: { 'content-type': 'message/ohttp-req' }, body })
+      .then(async (r) => {
+        await r.body.arrayBuffer();
+        if (measured && r.statusCode !== 200) non2xx++;
+      })
+      .catch(() => {
+        if (measured) errors++;
+      })
+      .finally(() => {
+        // Answers after the window are still recorded by their arrival time: a path that falls
+        // behind must not have its slowest answers dropped.
+        const done = performance.now();
+        if (measured) lat.push(done - at);
+        if (done >= measureFrom && done < end) answeredInWindow++;
+        if (--outstanding === 0 && next >= end) finish();
+      });
+  };
+  const tick = () => {
+    const now = performance.now();
+    if (!announced && now >= measureFrom) {
+      announced = true;
+      process.stdout.write('{"phase":"measuring"}\n');
+    }
+    while (next <= now && next < end) {
+      fire(next);
+      next += gap();
+    }
+    if (next < end) setTimeout(tick, Math.max(0, next - performance.now()));
+    else if (outstanding === 0) finish();
+  };
+  tick();
+  await finished;
+  lat.sort((a, b) => a - b);
+  lags.sort((a, b) => a - b);
+  const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? Number.NaN;
+  const result: OpenResult = {
+    name,
+    offered: rate,
+    requests: lat.length,
+    seconds: duration,
+    // Answers completed within the window: below the offered rate when a path cannot keep up.
+    rps: answeredInWindow / duration,
+    p50ms: q(lat, 0.5),
+    p99ms: q(lat, 0.99),
+    p99LagMs: q(lags, 0.99),
+    errors,
+    non2xx,
+    total: lat.length,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  await pool.close();
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [role, ...a] = process.argv.slice(2);
   if (role === '__gateway') await gatewayRole(Number(a[0]));
   else if (role === '__relay') await relayRole(a[0]!, a[1]!);
   else if (role === '__load') await loadRole(a[0]!, Number(a[1]), Number(a[2]), Number(a[3]), a[4]!);
+  else if (role === '__open')
+    await openRole(a[0]!, Number(a[1]), Number(a[2]), Number(a[3]), a[4]!, Number(a[5]), a[6]!);
 }
