@@ -1,19 +1,23 @@
 /**
- * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C]`: one decode step of the
- * tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one inference thread),
- * the current decoder graph against the previous one (builder version 1's 'stacked' attention
- * layout, enclave/model/attention.ts), both built in this run from the same weights.
+ * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C] [--chunks N]`: one decode
+ * step of the tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one
+ * inference thread), the current decoder graph (builder version 3, 'chunked' attention: the past
+ * gathered in batch chunks, enclave/model/batch-chunks.ts) against the previous one (version 2,
+ * 'grouped', the named baseline) and version 1 ('stacked'), all built in this run from the same
+ * weights. `--chunks` sets the current graph's batch chunks (default: the built-in models').
  *
- * The two sessions run alternately, step by step, over the same pools and block table, so a loaded
- * machine slows both alike; per-step CPU time (process.cpuUsage, the inference runs on this thread)
- * is reported beside wall-clock time, and medians rather than means. The goal of the engine is
- * >= 1000 tokens per CPU-second at this shape (<= 16 ms of CPU per step). Before timing, the two
- * graphs' logits are compared (they must agree within 1e-4). Writes bench/results/decode.json.
+ * The sessions run in turn, step by step, over the same pools and block table (scattered blocks, as
+ * after the engine has run a while), so a loaded machine slows all alike; per-step CPU time
+ * (process.cpuUsage, the inference runs on this thread) is reported beside wall-clock time, and
+ * medians rather than means. The goal of the engine is >= 1000 tokens per CPU-second at this shape
+ * (<= 16 ms of CPU per step). Before timing, the graphs' logits are compared (they must agree within
+ * 1e-4). Writes bench/results/decode.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import type { AttentionLayout } from '../enclave/model/attention.ts';
+import { BATCH_CHUNKS } from '../enclave/model/batch-chunks.ts';
 import { builtinConfig, DEFAULT_BLOCK_SIZE } from '../enclave/model/config.ts';
+import type { DecoderGraphOptions } from '../enclave/model/decoder-graph.ts';
 import { encodeDecoderModel } from '../enclave/model/encode-model.ts';
 import { INPUTS, OUTPUTS } from '../enclave/model/graph-contract.ts';
 import { builtinWeights } from '../enclave/model/weights.ts';
@@ -26,10 +30,11 @@ interface Options {
   steps: number;
   batch: number;
   context: number;
+  chunks: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { steps: 150, batch: 16, context: 1024 };
+  const o: Options = { steps: 150, batch: 16, context: 1024, chunks: BATCH_CHUNKS };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const num = (): number => {
@@ -41,6 +46,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--steps') o.steps = num();
     else if (a === '--batch') o.batch = num();
     else if (a === '--context') o.context = num();
+    else if (a === '--chunks') o.chunks = num();
     else throw new Error(`unknown argument: ${a}`);
   }
   return o;
@@ -90,9 +96,9 @@ function decodeFeeds(o: Options): Record<string, ort.Tensor> {
 }
 
 /** The same session options as the engine's OnnxRunner with one inference thread. */
-async function session(layout: AttentionLayout): Promise<ort.InferenceSession> {
+async function session(graph: DecoderGraphOptions): Promise<ort.InferenceSession> {
   const c = builtinConfig('tiny');
-  const bytes = encodeDecoderModel(c, builtinWeights('tiny'), DEFAULT_BLOCK_SIZE, { attention: layout });
+  const bytes = encodeDecoderModel(c, builtinWeights('tiny'), DEFAULT_BLOCK_SIZE, graph);
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
@@ -112,19 +118,24 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const feeds = decodeFeeds(o);
-  const graphs = [
-    { name: 'stacked (v1, baseline)', layout: 'stacked' as const },
-    { name: 'grouped (v2, current)', layout: 'grouped' as const },
+  const graphs: { name: string; layout: string; options: DecoderGraphOptions }[] = [
+    { name: 'stacked (v1)', layout: 'stacked', options: { attention: 'stacked' } },
+    { name: 'grouped (v2, baseline)', layout: 'grouped', options: { attention: 'grouped' } },
+    {
+      name: `chunked/${o.chunks} (v3, current)`,
+      layout: 'chunked',
+      options: { attention: 'chunked', batchChunks: o.chunks },
+    },
   ];
-  const sessions = await Promise.all(graphs.map((g) => session(g.layout)));
+  const sessions = await Promise.all(graphs.map((g) => session(g.options)));
 
-  // Same function first: the logits of the two graphs on this step.
+  // Same function first: the logits of every graph on this step against the baseline's.
   const logits: Float32Array[] = [];
   for (const s of sessions) logits.push((await s.run(feeds))[OUTPUTS.logits]!.data as Float32Array);
   let maxDiff = 0;
-  for (let i = 0; i < logits[0]!.length; i++)
-    maxDiff = Math.max(maxDiff, Math.abs(logits[0]![i]! - logits[1]![i]!));
-  if (!(maxDiff < 1e-4)) throw new Error(`the two graphs disagree: max |logit difference| ${maxDiff}`);
+  for (const l of logits)
+    for (let i = 0; i < l.length; i++) maxDiff = Math.max(maxDiff, Math.abs(l[i]! - logits[1]![i]!));
+  if (!(maxDiff < 1e-4)) throw new Error(`the graphs disagree: max |logit difference| ${maxDiff}`);
   for (const s of sessions) for (let i = 0; i < 2; i++) await s.run(feeds); // warm-up
 
   const wall: number[][] = graphs.map(() => []);
@@ -156,7 +167,7 @@ export async function main(args: string[]): Promise<void> {
       tokensPerCpuSecond: r1((o.batch / cpuMs) * 1000),
     };
   });
-  const [base, cur] = rows as [(typeof rows)[0], (typeof rows)[0]];
+  const [v1, base, cur] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   const result = {
     model: 'tacit-tiny',
     batch: o.batch,
@@ -167,6 +178,7 @@ export async function main(args: string[]): Promise<void> {
     rows,
     speedupWall: r2(base.wallMsPerStep / cur.wallMsPerStep),
     speedupCpu: r2(base.cpuMsPerStep / cur.cpuMsPerStep),
+    speedupCpuVsV1: r2(v1.cpuMsPerStep / cur.cpuMsPerStep),
     goalTokensPerCpuSecond: GOAL_TOKENS_PER_CPU_SECOND,
     goalMet: cur.tokensPerCpuSecond >= GOAL_TOKENS_PER_CPU_SECOND,
   };
@@ -187,7 +199,10 @@ export async function main(args: string[]): Promise<void> {
       ]),
     );
   }
-  console.log(`speedup (baseline / current): ${result.speedupWall}x wall, ${result.speedupCpu}x CPU`);
+  console.log(
+    `speedup (baseline v2 / current): ${result.speedupWall}x wall, ${result.speedupCpu}x CPU; ` +
+      `v1 / current: ${result.speedupCpuVsV1}x CPU`,
+  );
   console.log(
     `goal >= ${GOAL_TOKENS_PER_CPU_SECOND} tokens per CPU-second: ${result.goalMet ? 'met' : 'not met'} ` +
       `(logits agree within ${maxDiff.toExponential(1)})`,

@@ -1,34 +1,42 @@
 /**
  * Paged grouped-query attention, written as ONNX nodes: the part of the decoder graph that reads the
- * KV pools through the block table (graph-contract.ts). Two layouts live here behind one interface:
+ * KV pools through the block table (graph-contract.ts). Three layouts live here behind one interface:
  *
- *   - 'grouped' (builder version 2, the default): past keys and values as [Hkv, B, 1, P, hd],
- *     broadcast over the query heads that share a kv head, so K/V are never repeated per head. In a
- *     decode step (T = 1) the G query heads are a batch dimension, [Hkv, B, G, 1, hd]: every product
- *     is then a 1-row GEMM, which onnxruntime's MLAS runs straight from the gathered K/V (its M = 1
- *     kernels) instead of first copying them into packed panels, and the G heads re-read the same
- *     256 KiB (1k context) of K/V from cache. With T > 1 the heads are stacked as rows instead,
- *     [Hkv, B, 1, G*T, hd], so each K/V panel is packed once for all of them. The choice is a
- *     reshape made at run time from T, so one graph serves prefill chunks and decode steps.
- *   - 'stacked' (builder version 1, kept as the baseline of bench/decode.ts): [Hkv, B, G*T, hd]
+ *   - 'chunked' (builder version 3, the default): 'grouped' with the past gathered and multiplied in
+ *     batch chunks (batch-chunks.ts), so each gathered copy is still in cache when the MatMuls read
+ *     it. The same products per sequence as 'grouped'.
+ *   - 'grouped' (builder version 2, the baseline of bench/decode.ts): past keys and values as
+ *     [Hkv, B, 1, P, hd], broadcast over the query heads that share a kv head, so K/V are never
+ *     repeated per head. In a decode step (T = 1) the G query heads are a batch dimension,
+ *     [Hkv, B, G, 1, hd]: every product is then a 1-row GEMM, which onnxruntime's MLAS runs
+ *     straight from the gathered K/V (its M = 1 kernels) instead of first copying them into packed
+ *     panels, and the G heads re-read the same 256 KiB (1k context) of K/V from cache. With T > 1
+ *     the heads are stacked as rows instead, [Hkv, B, 1, G*T, hd], so each K/V panel is packed once
+ *     for all of them. The choice is a reshape made at run time from T, so one graph serves prefill
+ *     chunks and decode steps.
+ *   - 'stacked' (builder version 1, also measured by bench/decode.ts): [Hkv, B, G*T, hd]
  *     queries for every T. For decode that is a 2-row GEMM, which MLAS packs, copying every gathered
  *     K and V once more per layer.
  *
- * Measured on the tiny model (B = 16, T = 1, 1k context, one thread; bench/decode.ts), the two
- * attention MatMuls per layer fall from about 2.3 ms to about 0.5 ms each; prefill chunks are as
- * fast as before. What neither layout avoids is the Gather: the contract's pools are inputs and
- * onnxruntime has no paged attention kernel on CPU, so every step copies the sequences' K/V once
- * (8 MiB per pool per layer at B = 16 x 1k), about half of the step, bound by memory bandwidth
- * (gathering 16 sequences costs 16 times one: smaller gathers that stay in cache do not help).
+ * Measured on the tiny model (B = 16, T = 1, 1k context, one thread; bench/decode.ts), 'grouped'
+ * cut the two attention MatMuls per layer from about 2.3 ms to about 0.5 ms each; prefill chunks are
+ * as fast as before. What no layout avoids is the Gather: the contract's pools are inputs and
+ * onnxruntime has no paged attention kernel for float32 on CPU (the PagedAttention contrib op of
+ * onnxruntime-node 1.30 refuses float32 inputs), so every step copies the sequences' K/V once
+ * (8 MiB per pool per layer at B = 16 x 1k), about half of the step. That copy is bound by reading
+ * the pool (random 4 KiB blocks; a smaller gather costs as much per byte), so 'chunked' does not
+ * make it cheaper: it saves the MatMuls' second pass over the copy from L3 or memory.
  *
  * Both score past and new tokens separately and join them in one softmax (DESIGN.md); masks are
  * additive biases built once per step and shared by all layers; -1e9, not -inf, so a fully masked
  * row never yields NaN.
  */
+
+import { BATCH_CHUNKS, chunkedPast } from './batch-chunks.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
 
-export type AttentionLayout = 'grouped' | 'stacked';
+export type AttentionLayout = 'chunked' | 'grouped' | 'stacked';
 
 /** The additive mask value (see the file comment). */
 export const MASK_VALUE = -1e9;
@@ -37,6 +45,8 @@ export const MASK_VALUE = -1e9;
 export interface StepTensors {
   /** int64 [B, M] block table. */
   table: string;
+  /** B, sequences in the step. */
+  batch: string;
   /** int64 [B] tokens already cached per sequence. */
   pastLens: string;
   /** T, new tokens per sequence. */
@@ -67,7 +77,8 @@ export function pagedAttention(
   g: GraphBuilder,
   c: ModelConfig,
   step: StepTensors,
-  layout: AttentionLayout = 'grouped',
+  layout: AttentionLayout = 'chunked',
+  batchChunks = BATCH_CHUNKS,
 ): Attention {
   const { nHeads: H, nKvHeads: Hkv, headDim: hd } = c;
   const G = H / Hkv;
@@ -94,26 +105,29 @@ export function pagedAttention(
   const flatShape = g.i64([0, 0, -1]);
   const qGroups = g.i64([0, 0, Hkv, G, hd]);
 
-  /** Scores -> one softmax over past ++ new -> weighted values; shapes per layout. */
+  /**
+   * Past scores ++ new scores -> one softmax -> weighted values; shapes per layout. The products with
+   * the past come from the caller (`sPastRaw`, `pastValues`), which reads the pools its own way.
+   */
   const attend = (
     qa: string,
-    kPastT: string,
-    vPast: string,
+    sPastRaw: string,
+    pastValues: (pPast: string) => string,
     kNewT: string,
     vNew: string,
     pb: string,
     nb: string,
   ) => {
-    const sPast = g.op1('Add', [g.op1('MatMul', [qa, kPastT]), pb]);
+    const sPast = g.op1('Add', [sPastRaw, pb]);
     const sNew = g.op1('Add', [g.op1('MatMul', [qa, kNewT]), nb]);
     const probs = g.op1('Softmax', [g.op1('Concat', [sPast, sNew], { axis: attr.int(-1) })], {
       axis: attr.int(-1),
     });
     const [pPast, pNew] = g.op('Split', [probs, softmaxSplit], { axis: attr.int(-1) }, 2) as [string, string];
-    return g.op1('Add', [g.op1('MatMul', [pPast, vPast]), g.op1('MatMul', [pNew, vNew])]);
+    return g.op1('Add', [pastValues(pPast), g.op1('MatMul', [pNew, vNew])]);
   };
 
-  if (layout === 'grouped') {
+  if (layout === 'grouped' || layout === 'chunked') {
     // The rows of each (kv head, sequence) GEMM, [G, T] query heads x tokens, are folded as
     // [g1, g2 * T] with (g1, g2) = (G, 1) when T = 1, so a decode step's GEMMs have one row each,
     // and (1, G) otherwise, so a prefill chunk packs each K/V panel once for all G heads (as v1 did).
@@ -131,22 +145,43 @@ export function pagedAttention(
       newMask,
       g.op1('Concat', [g.op1('Unsqueeze', [g2, axis0]), g.i64([1])], { axis: attr.int(0) }),
     ]);
-    const past5 = g.i64([0, 0, 1, -1, hd]);
+    // Version 3 reads the past in batch chunks (batch-chunks.ts), version 2 all at once; the graph of
+    // 'grouped' is still version 2's, node for node.
+    const past5 = layout === 'grouped' ? g.i64([0, 0, 1, -1, hd]) : '';
     const kv5 = g.i64([0, 0, Hkv, 1, hd]);
+    const chunks = layout === 'chunked' ? chunkedPast(g, step, hd, batchChunks) : undefined;
     return {
       layer({ q, k, v, kPool, vPool }) {
         // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd] -> [Hkv, B, g1, g2 * T, hd].
         const q5 = g.op1('Transpose', [g.op1('Reshape', [q, qGroups])], { perm: attr.ints([2, 0, 3, 1, 4]) });
         const qa = g.op1('Reshape', [q5, qFold]);
-        // Gather(axis 1) -> [Hkv, B, M, S, hd]; the reshape to [Hkv, B, 1, P, hd] is free. The
-        // transpose to K^T is folded into the MatMul (onnxruntime's FusedMatMul with transB).
-        const kPast = g.op1('Reshape', [g.op1('Gather', [kPool, step.table], { axis: attr.int(1) }), past5]);
-        const vPast = g.op1('Reshape', [g.op1('Gather', [vPool, step.table], { axis: attr.int(1) }), past5]);
-        const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 2, 4, 3]) });
         // New rows: [B, T, Hkv, 1, hd] -> K^T [Hkv, B, 1, hd, T] and V [Hkv, B, 1, T, hd].
-        const kNewT = g.op1('Transpose', [g.op1('Reshape', [k, kv5])], { perm: attr.ints([2, 0, 3, 4, 1]) });
-        const vNew = g.op1('Transpose', [g.op1('Reshape', [v, kv5])], { perm: attr.ints([2, 0, 3, 1, 4]) });
-        const o = g.op1('Reshape', [attend(qa, kPastT, vPast, kNewT, vNew, pastBias, newBias), qUnfold]);
+        const newRows = () => ({
+          kNewT: g.op1('Transpose', [g.op1('Reshape', [k, kv5])], { perm: attr.ints([2, 0, 3, 4, 1]) }),
+          vNew: g.op1('Transpose', [g.op1('Reshape', [v, kv5])], { perm: attr.ints([2, 0, 3, 1, 4]) }),
+        });
+        let out: string;
+        if (chunks !== undefined) {
+          const { kNewT, vNew } = newRows();
+          const sPast = chunks.scores(qa, kPool);
+          out = attend(qa, sPast, (p) => chunks.values(p, vPool), kNewT, vNew, pastBias, newBias);
+        } else {
+          // Gather(axis 1) -> [Hkv, B, M, S, hd]; the reshape to [Hkv, B, 1, P, hd] is free. The
+          // transpose to K^T is folded into the MatMul (onnxruntime's FusedMatMul with transB).
+          const kPast = g.op1('Reshape', [
+            g.op1('Gather', [kPool, step.table], { axis: attr.int(1) }),
+            past5,
+          ]);
+          const vPast = g.op1('Reshape', [
+            g.op1('Gather', [vPool, step.table], { axis: attr.int(1) }),
+            past5,
+          ]);
+          const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 2, 4, 3]) });
+          const { kNewT, vNew } = newRows();
+          const sPast = g.op1('MatMul', [qa, kPastT]);
+          out = attend(qa, sPast, (p) => g.op1('MatMul', [p, vPast]), kNewT, vNew, pastBias, newBias);
+        }
+        const o = g.op1('Reshape', [out, qUnfold]);
         // [Hkv, B, G, T, hd] -> [B, T, Hkv, G, hd] -> [B, T, H * hd].
         return g.op1('Reshape', [g.op1('Transpose', [o], { perm: attr.ints([1, 3, 0, 2, 4]) }), flatShape]);
       },
@@ -173,7 +208,8 @@ export function pagedAttention(
         headsShape,
       ]);
       const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 3, 2]) });
-      const o = attend(qa, kPastT, vPast, kNewT, vNew, pastBias, newBias);
+      const sPast = g.op1('MatMul', [qa, kPastT]);
+      const o = attend(qa, sPast, (p) => g.op1('MatMul', [p, vPast]), kNewT, vNew, pastBias, newBias);
       const ob = g.op1('Transpose', [g.op1('Reshape', [o, o5Shape])], { perm: attr.ints([1, 3, 0, 2, 4]) });
       return g.op1('Reshape', [ob, flatShape]);
     },

@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: '9fd4d15391de5de05457493aba11bd9c8a5837e3f259881cb0350841c161707a',
-  small: 'b14d788c13e67eec25057512ef39a65a59992e1b8f19db628e3c9a8dad1eee0b',
+  tiny: 'bf8993501899b035a70df74733ea658d8bac396d1eb016f712df74d633151932',
+  small: '6cc74f9c6e9a8854c88d1d279d4ecd853d3cd102ca31730e96db8d234032e5f2',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

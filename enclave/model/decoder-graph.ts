@@ -34,8 +34,13 @@ function hconcat(rows: number, parts: readonly { data: Float32Array; cols: numbe
 }
 
 export interface DecoderGraphOptions {
-  /** The attention layout (attention.ts); 'stacked' is builder version 1's, kept as a baseline. */
+  /**
+   * The attention layout (attention.ts): 'chunked' (builder version 3, the default), or the baselines
+   * of bench/decode.ts, 'grouped' (version 2) and 'stacked' (version 1).
+   */
   attention?: AttentionLayout;
+  /** Batch chunks of the 'chunked' layout (batch-chunks.ts BATCH_CHUNKS by default). */
+  batchChunks?: number;
 }
 
 export function buildDecoderGraph(
@@ -86,8 +91,9 @@ export function buildDecoderGraph(
   const attention = pagedAttention(
     g,
     c,
-    { table, pastLens, newTokens: T, pastSlots: P, zero, one },
+    { table, batch: B, pastLens, newTokens: T, pastSlots: P, zero, one },
     options.attention,
+    options.batchChunks,
   );
 
   const eps = g.scalar(c.rmsEps, 'rms_eps');

@@ -4,8 +4,8 @@
  * contract's inputs the way the engine will (padded T, block tables padded with block 0).
  */
 import ort from 'onnxruntime-node';
-import type { AttentionLayout } from '../../../enclave/model/attention.ts';
 import { builtinConfig } from '../../../enclave/model/config.ts';
+import type { DecoderGraphOptions } from '../../../enclave/model/decoder-graph.ts';
 import { encodeDecoderModel } from '../../../enclave/model/encode-model.ts';
 import type { ModelConfig } from '../../../enclave/model/graph-contract.ts';
 import { INPUTS, OUTPUTS } from '../../../enclave/model/graph-contract.ts';
@@ -21,11 +21,11 @@ export interface Tiny {
   session: ort.InferenceSession;
 }
 
-/** The tiny model's session; `attention` picks the layout (default: the built-in model's). */
-export async function openTiny(attention?: AttentionLayout): Promise<Tiny> {
+/** The tiny model's session; the options pick the layout (default: the built-in model's). */
+export async function openTiny(options: DecoderGraphOptions = {}): Promise<Tiny> {
   const config = builtinConfig('tiny');
   const weights = builtinWeights('tiny');
-  const bytes = encodeDecoderModel(config, weights, BLOCK, attention === undefined ? {} : { attention });
+  const bytes = encodeDecoderModel(config, weights, BLOCK, options);
   const session = await ort.InferenceSession.create(bytes);
   return { config, weights, session };
 }
