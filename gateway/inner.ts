@@ -60,6 +60,10 @@ export function toInnerRequest(
     if (hasBody && body !== null) {
       init.body = body as BodyInit;
       if (body instanceof ReadableStream) init.duplex = 'half';
+      // A whole body's length is known here (the client's own field was dropped above): with it,
+      // size-limit middleware (hono's bodyLimit) checks the number instead of reading the body
+      // through and rebuilding the Request.
+      else headers.set('content-length', String(body.length));
     }
     return new Request(url, init);
   } catch {

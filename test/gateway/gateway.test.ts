@@ -103,6 +103,22 @@ describe('after decryption: every answer is encrypted inside a 200', () => {
     expect(a.text).toBe('hello POST /v1/x hi');
   });
 
+  it("gives the target the body's true length, never the client's content-length", async () => {
+    const { gw, config } = await gateway({
+      builtin: async (req) =>
+        new Response(`${req.headers.get('content-length')} ${(await req.text()).length}`),
+    });
+    const lying = await ohttp(gw.send, config, {
+      method: 'POST',
+      url: 'https://tacit.local/v1/x',
+      headers: [['content-length', '999']],
+      body: 'hello',
+    });
+    expect(lying.text).toBe('5 5');
+    const get = await ohttp(gw.send, config, { method: 'GET', url: 'https://tacit.local/v1/x' });
+    expect(get.text).toBe('null 0');
+  });
+
   it('refuses an origin that is not allow-listed with an encrypted 403', async () => {
     const { gw, config } = await gateway();
     const a = await ohttp(gw.send, config, { url: 'https://evil.example/' });
