@@ -26,6 +26,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { Pool } from 'undici';
 import { createTrustVerifier } from '../client/verify/index.ts';
@@ -51,6 +52,8 @@ interface Round {
   seconds: number;
   /** Process CPU (user + system, all threads) over the timed window, microseconds. */
   cpuMicros: number;
+  /** Share of the window the event loop was busy (performance.eventLoopUtilization). */
+  loopBusy: number;
   latencies: number[];
 }
 
@@ -90,6 +93,7 @@ async function round(
   const latencies: number[] = [];
   let requests = 0;
   const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
   const start = performance.now();
   const until = start + seconds * 1000;
   await Promise.all(
@@ -104,8 +108,9 @@ async function round(
   );
   const elapsed = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
+  const loopBusy = performance.eventLoopUtilization(elu).utilization;
   await pool.close();
-  return { mode, requests, seconds: elapsed, cpuMicros: used.user + used.system, latencies };
+  return { mode, requests, seconds: elapsed, cpuMicros: used.user + used.system, loopBusy, latencies };
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -198,6 +203,7 @@ export async function main(args: string[]): Promise<void> {
         'req/s ratio': Number((tt.requests / tt.seconds / (pp.requests / pp.seconds)).toFixed(3)),
         'cpu/req ratio': Number((tt.cpuMicros / tt.requests / (pp.cpuMicros / pp.requests)).toFixed(3)),
         'receipt µs': Math.round(tt.cpuMicros / tt.requests - pp.cpuMicros / pp.requests),
+        'loop busy plain/receipts': `${pp.loopBusy.toFixed(2)}/${tt.loopBusy.toFixed(2)}`,
       };
     });
     console.table(table);

@@ -4,14 +4,17 @@
  */
 import {
   appendFileSync,
+  constants,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -196,6 +199,25 @@ describe('transparency log', () => {
     log = await TransparencyLog.open({ path, origin: ORIGIN, signer });
     expect(log.recoveredCutBytes).toBe(0);
     expect(log.size).toBe(after.size);
+    await log.close();
+  });
+
+  // Durability rests on this flag where the platform has it: without it, append would acknowledge
+  // entries that are only in the page cache.
+  it.runIf(platform() === 'linux')('writes its entries file through an O_DSYNC descriptor', async () => {
+    const path = join(tempDir(), 'log');
+    const { signer } = await logKeys();
+    const log = await TransparencyLog.open({ path, origin: ORIGIN, signer });
+    const fds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+    expect(fds).toHaveLength(1);
+    const flags = readFileSync(`/proc/self/fdinfo/${fds[0]}`, 'utf8').match(/^flags:\s+([0-7]+)$/m)![1]!;
+    expect(Number.parseInt(flags, 8) & constants.O_DSYNC).toBe(constants.O_DSYNC);
     await log.close();
   });
 

@@ -6,9 +6,9 @@
  * same synchronous step (`append(build)`); entries reach the file in index order with no holes, even
  * when many requests append at once.
  *
- * Group commit: appends that arrive while a write+fdatasync is in flight wait for the next one, which
- * takes them all in one write and one sync. One request alone pays one sync; many concurrent requests
- * share it, so the sync cost per request falls as load rises.
+ * Group commit: appends that arrive while a durable write is in flight wait for the next one, which
+ * takes them all in one write (file.ts: O_DSYNC, or write + fdatasync). One request alone pays one
+ * sync; many concurrent requests share it, so the sync cost per request falls as load rises.
  *
  * Durability contract: `append` resolves only after the entry's bytes are synced; the gateway sends
  * a receipt (and so its answer) only after that. Checkpoints and tiles are published only for the
@@ -51,7 +51,7 @@ export class TransparencyLog {
   private signed: { size: number; note: Promise<string> } | undefined;
   /** Entries cut from a torn tail when the log was opened. */
   recoveredCutBytes = 0;
-  /** Completed write+sync rounds since open: entries appended per sync is the group-commit factor. */
+  /** Completed durable writes since open: entries appended per sync is the group-commit factor. */
   syncs = 0;
 
   private constructor(
@@ -106,8 +106,7 @@ export class TransparencyLog {
       const batch = this.queue;
       this.queue = [];
       try {
-        const starts = await this.file.write(batch.map((p) => p.record));
-        await this.file.sync();
+        const starts = await this.file.append(batch.map((p) => p.record));
         this.syncs++;
         for (const [i, p] of batch.entries()) {
           this.tree.push(p.leaf);
