@@ -2,13 +2,17 @@
  * Interoperability: an OHTTP client written here from RFC 9458, RFC 9292 and RFC 9180 alone, with
  * @hpke/core for HPKE and WebCrypto HKDF/AES-GCM for the response, none of tacit's shared/ or
  * client/ code, talks to the real gateway process directly, through a minimal relay written here
- * from RFC 9458 section 4 (not tacit's), and through tacit's relay process.
+ * from RFC 9458 section 4 (not tacit's), and through tacit's relay process. And the other way round:
+ * a minimal gateway written here the same way answers tacit's SDK through tacit's relay process.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Aes128Gcm, HkdfSha256, CipherSuite as RefSuite } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../client/index.ts';
+import { nodePrimitives } from '../../shared/hpke/primitives-node.ts';
 import { keyStoreFile } from '../gateway/support/harness.ts';
 import { type Proc, startGatewayProcess, startRelayProcess } from './support/processes.ts';
 
@@ -175,6 +179,89 @@ function minimalRelay(gatewayUrl: string): Server {
   });
 }
 
+// --- a minimal gateway from RFC 9458 3, 4.3, 4.4 and RFC 9292 ---------------------------------------
+
+/** A known-length request (RFC 9292 3.1): method, path and content; fields, trailers, padding skipped. */
+function parseBhttpRequest(b: Uint8Array): { method: string; path: string; content: Uint8Array } {
+  const r = new Reader(b);
+  if (r.varint() !== 0) throw new Error('not a known-length request');
+  const method = dec.decode(r.bytes(r.varint()));
+  r.bytes(r.varint()); // scheme
+  r.bytes(r.varint()); // authority
+  const path = dec.decode(r.bytes(r.varint()));
+  r.bytes(r.varint()); // header section
+  return { method, path, content: r.done() ? new Uint8Array(0) : r.bytes(r.varint()) };
+}
+
+function bhttpResponseBytes(status: number, type: string, content: Uint8Array): Uint8Array<ArrayBuffer> {
+  const fields = [...lengthPrefixed(enc.encode('content-type')), ...lengthPrefixed(enc.encode(type))];
+  return new Uint8Array([
+    1,
+    ...varint(status),
+    ...varint(fields.length),
+    ...fields,
+    ...lengthPrefixed(content),
+    0,
+  ]);
+}
+
+async function minimalGateway(keyId: number): Promise<Server> {
+  const keyPair = await suite.kem.generateKeyPair();
+  const pk = new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey));
+  const config = new Uint8Array([keyId, 0, KEM_X25519, ...pk, 0, 4, 0, KDF_SHA256, 0, AEAD_AES128GCM]);
+  const list = new Uint8Array([0, config.length, ...config]);
+  const hmac = async (key: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>) =>
+    new Uint8Array(
+      await crypto.subtle.sign(
+        'HMAC',
+        await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+        data,
+      ),
+    );
+  const answer = async (body: Uint8Array<ArrayBuffer>): Promise<Uint8Array> => {
+    const hdr = body.subarray(0, 7);
+    if (hdr[0] !== keyId) throw new Error('unknown key');
+    const encKey = body.slice(7, 39);
+    const info = new Uint8Array([...enc.encode('message/bhttp request'), 0, ...hdr]);
+    const recipient = await suite.createRecipientContext({ recipientKey: keyPair, enc: encKey.buffer, info });
+    const req = parseBhttpRequest(new Uint8Array(await recipient.open(body.slice(39).buffer)));
+    const inner = bhttpResponseBytes(
+      200,
+      'text/plain',
+      enc.encode(`independent ${req.method} ${req.path} ${dec.decode(req.content)}`),
+    );
+    const secret = new Uint8Array(await recipient.export(enc.encode('message/bhttp response').buffer, 16));
+    const responseNonce = new Uint8Array(randomBytes(16));
+    const prk = await hmac(new Uint8Array([...encKey, ...responseNonce]), secret);
+    const key = (await hmac(prk, new Uint8Array([...enc.encode('key'), 1]))).slice(0, 16);
+    const nonce = (await hmac(prk, new Uint8Array([...enc.encode('nonce'), 1]))).slice(0, 12);
+    const aes = await crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, aes, inner));
+    return new Uint8Array([...responseNonce, ...ct]);
+  };
+  return createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/ohttp-keys') {
+      res.writeHead(200, { 'content-type': 'application/ohttp-keys', 'cache-control': 'max-age=60' });
+      res.end(list);
+      return;
+    }
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      answer(new Uint8Array(Buffer.concat(parts))).then(
+        (out) => {
+          res.writeHead(200, { 'content-type': 'message/ohttp-res' });
+          res.end(out);
+        },
+        () => {
+          res.writeHead(400);
+          res.end();
+        },
+      );
+    });
+  });
+}
+
 async function post(
   url: string,
   body: Uint8Array,
@@ -195,6 +282,8 @@ let gateway: Proc & { url: string };
 let relay: Proc & { url: string };
 let minimal: Server;
 let minimalUrl: string;
+let independentGateway: Server;
+let relayToIndependent: Proc & { url: string };
 
 beforeAll(async () => {
   gateway = await startGatewayProcess(['--keys', await keyStoreFile([7]), '--model', 'echo']);
@@ -202,9 +291,16 @@ beforeAll(async () => {
   minimal = minimalRelay(`${gateway.url}/gateway`);
   await new Promise<void>((r) => minimal.listen(0, '127.0.0.1', r));
   minimalUrl = `http://127.0.0.1:${(minimal.address() as AddressInfo).port}`;
+  independentGateway = await minimalGateway(9);
+  await new Promise<void>((r) => independentGateway.listen(0, '127.0.0.1', r));
+  relayToIndependent = await startRelayProcess(
+    `http://127.0.0.1:${(independentGateway.address() as AddressInfo).port}`,
+  );
 }, 60_000);
 
 afterAll(async () => {
+  await relayToIndependent?.stop();
+  await new Promise((r) => independentGateway?.close(r));
   await relay?.stop();
   await gateway?.stop();
   await new Promise((r) => minimal?.close(r));
@@ -260,5 +356,19 @@ describe('an independent OHTTP client', () => {
     const flipped = sealed.body.slice();
     flipped[flipped.length - 1]! ^= 1;
     expect((await post(`${gateway.url}/gateway`, flipped)).status).toBe(400);
+  });
+});
+
+describe('an independent gateway', () => {
+  it("answers tacit's SDK through tacit's relay", async () => {
+    const client = createClient({
+      relay: `${relayToIndependent.url}/relay`,
+      keys: `${relayToIndependent.url}/relay/ohttp-keys`,
+      primitives: nodePrimitives,
+    });
+    const res = await client.fetch('https://tacit.local/echo', { method: 'POST', body: 'from the SDK' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(await res.text()).toBe('independent POST /echo from the SDK');
   });
 });
