@@ -58,9 +58,46 @@ export function canonicalReceipt(r: Receipt): Uint8Array {
   return encoder.encode(canonicalReceiptText(r));
 }
 
-/** The canonical receipt as text (what `canonicalReceipt` encodes as UTF-8). */
+/** The members of a receipt in RFC 8785 order (by UTF-16 code units), and of its usage. */
+const MEMBERS = [
+  'kid',
+  'logIndex',
+  'measurement',
+  'model',
+  'request',
+  'response',
+  'sampling',
+  'seed',
+  'time',
+  'usage',
+  'v',
+] as const;
+
+/**
+ * The canonical receipt as text (what `canonicalReceipt` encodes as UTF-8). A receipt of exactly the
+ * `Receipt` shape is written member by member in the fixed order above, each value through
+ * `canonicalize`, with no key sorting: the gateway does this once per answer. Anything else (a
+ * caller's extra members) takes the generic canonicalizer; both give the same text.
+ */
 export function canonicalReceiptText(r: Receipt): string {
-  return canonicalize(r as unknown as JsonValue);
+  const j = (v: JsonValue) => canonicalize(v);
+  const own = Object.keys(r);
+  if (
+    own.length !== MEMBERS.length ||
+    !MEMBERS.every((m) => Object.hasOwn(r, m)) ||
+    typeof r.usage !== 'object' ||
+    r.usage === null ||
+    Object.keys(r.usage).length !== 2 ||
+    !Object.hasOwn(r.usage, 'completion') ||
+    !Object.hasOwn(r.usage, 'prompt')
+  )
+    return canonicalize(r as unknown as JsonValue);
+  return (
+    `{"kid":${j(r.kid)},"logIndex":${j(r.logIndex)},"measurement":${j(r.measurement)},` +
+    `"model":${j(r.model)},"request":${j(r.request)},"response":${j(r.response)},` +
+    `"sampling":${j(r.sampling)},"seed":${j(r.seed)},"time":${j(r.time)},` +
+    `"usage":{"completion":${j(r.usage.completion)},"prompt":${j(r.usage.prompt)}},"v":${j(r.v)}}`
+  );
 }
 
 export function signingInput(canonical: Uint8Array): Uint8Array {

@@ -10,10 +10,12 @@ import {
   receiptLogEntry,
   verifyReceipt,
 } from '../../../shared/receipt/field.ts';
+import { canonicalize, type JsonValue } from '../../../shared/receipt/jcs.ts';
 import { parseReceipt } from '../../../shared/receipt/parse.ts';
 import {
   bucketTokens,
   canonicalReceipt,
+  canonicalReceiptText,
   coarseTime,
   commit,
   type Receipt,
@@ -66,6 +68,38 @@ describe('receipt encoding', () => {
     expect(text).toContain('"usage":{"completion":128,"prompt":64}');
     expect(text).not.toMatch(/\s/);
     expect(parseReceipt(canonical)).toEqual(receipt);
+  });
+
+  it('writes a receipt in its fixed member order exactly as the generic canonicalizer does', async () => {
+    const { receipt } = await fixture();
+    const text = fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => !/\p{Cs}/u.test(s));
+    const value = fc.oneof(
+      text,
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    fc.assert(
+      fc.property(
+        fc.record({
+          kid: text,
+          logIndex: fc.nat(),
+          measurement: text,
+          request: text,
+          sampling: fc.dictionary(text, value, { maxKeys: 5 }),
+          seed: fc.option(fc.integer(), { nil: null }),
+          usage: fc.record({ prompt: fc.nat(), completion: fc.nat() }),
+        }),
+        // Extra members (top level or in usage) must still come out sorted.
+        fc.option(fc.dictionary(text, value, { minKeys: 1, maxKeys: 2 }), { nil: undefined }),
+        fc.option(fc.dictionary(text, value, { minKeys: 1, maxKeys: 2 }), { nil: undefined }),
+        (over, extra, usageExtra) => {
+          const r = { ...receipt, ...over, ...extra, usage: { ...over.usage, ...usageExtra } } as Receipt;
+          expect(canonicalReceiptText(r)).toBe(canonicalize(r as unknown as JsonValue));
+        },
+      ),
+      fcParams(300),
+    );
   });
 
   it('buckets token counts to powers of two', () => {
