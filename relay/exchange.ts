@@ -9,7 +9,7 @@
  *
  * Only the status, the content type and framing cross to the client: no other gateway header.
  */
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { sendProblem } from './reply.ts';
 import type { RelayState } from './state.ts';
@@ -78,15 +78,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
       controller.abort(new Error('client closed request'));
       return;
     }
-    const h: OutgoingHttpHeaders = {};
+    // Flat [name, value, ...] list: Node writes it as given, without building a header object.
+    const h: string[] = [];
     const type = headers['content-type'];
-    if (typeof type === 'string') h['content-type'] = type;
+    if (typeof type === 'string') h.push('content-type', type);
     const length = headers['content-length'];
-    if (typeof length === 'string') h['content-length'] = length;
+    if (typeof length === 'string') h.push('content-length', length);
     const streaming = type === CHUNKED_RES;
     // draft-ietf-ohai-chunked-ohttp-08 section 3: `Incremental` asks every hop not to buffer.
-    if (streaming) h.incremental = '?1';
-    if (this.#s.closing) h.connection = 'close';
+    if (streaming) h.push('incremental', '?1');
+    if (this.#s.closing) h.push('connection', 'close');
     res.writeHead(status, h);
     // A stream's status goes out now, not with the first chunk, so that the client knows it is on.
     if (streaming) res.flushHeaders();

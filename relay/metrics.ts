@@ -29,8 +29,11 @@ class Histogram {
 }
 
 export class RelayMetrics {
-  /** relay_requests_total{gateway,status}: every POST answered, by the status the client got. */
-  readonly #requests = new Map<string, number>();
+  /**
+   * relay_requests_total{gateway,status}: every POST answered, by the status the client got. Keyed
+   * by gateway, then by status number, so that counting builds no label string per request.
+   */
+  readonly #requests = new Map<string, Map<number, number>>();
   #bytesIn = 0;
   #bytesOut = 0;
   #rateLimited = 0;
@@ -42,8 +45,12 @@ export class RelayMetrics {
   readonly #keysFetches = new Map<string, number>();
 
   request(gateway: string, status: number): void {
-    const k = `gateway="${gateway}",status="${status}"`;
-    this.#requests.set(k, (this.#requests.get(k) ?? 0) + 1);
+    let byStatus = this.#requests.get(gateway);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.#requests.set(gateway, byStatus);
+    }
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
   bytes(inBytes: number, outBytes: number): void {
     this.#bytesIn += inBytes;
@@ -92,7 +99,11 @@ export class RelayMetrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, v] of rows) out.push(labels === '' ? `${name} ${v}` : `${name}{${labels}} ${v}`);
     };
-    family('relay_requests_total', 'counter', 'Relayed requests by gateway and status.', this.#requests);
+    const requests: [string, number][] = [];
+    for (const [gw, byStatus] of this.#requests) {
+      for (const [status, n] of byStatus) requests.push([`gateway="${gw}",status="${status}"`, n]);
+    }
+    family('relay_requests_total', 'counter', 'Relayed requests by gateway and status.', requests);
     family('relay_request_bytes_total', 'counter', 'Body bytes relayed.', [
       ['direction="in"', this.#bytesIn],
       ['direction="out"', this.#bytesOut],
