@@ -2,9 +2,10 @@
  * Paged grouped-query attention, written as ONNX nodes: the part of the decoder graph that reads the
  * KV pools through the block table (graph-contract.ts). Three layouts live here behind one interface:
  *
- *   - 'chunked' (builder version 3, the default): 'grouped' with the past gathered and multiplied in
- *     batch chunks (batch-chunks.ts), so each gathered copy is still in cache when the MatMuls read
- *     it. The same products per sequence as 'grouped'.
+ *   - 'chunked' (builder version 3, the default): 'grouped', but a step of at least two sequences
+ *     and n query rows attends in n batch chunks (batch-chunks.ts, an If per layer), so each
+ *     gathered copy of the past is still in cache when the MatMuls read it. The same products per
+ *     sequence as 'grouped'.
  *   - 'grouped' (builder version 2, the baseline of bench/decode.ts): past keys and values as
  *     [Hkv, B, 1, P, hd], broadcast over the query heads that share a kv head, so K/V are never
  *     repeated per head. In a decode step (T = 1) the G query heads are a batch dimension,
@@ -32,7 +33,7 @@
  * row never yields NaN.
  */
 
-import { BATCH_CHUNKS, chunkedPast } from './batch-chunks.ts';
+import { BATCH_CHUNKS, batchChunks } from './batch-chunks.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
 
@@ -78,7 +79,7 @@ export function pagedAttention(
   c: ModelConfig,
   step: StepTensors,
   layout: AttentionLayout = 'chunked',
-  batchChunks = BATCH_CHUNKS,
+  chunkCount = BATCH_CHUNKS,
 ): Attention {
   const { nHeads: H, nKvHeads: Hkv, headDim: hd } = c;
   const G = H / Hkv;
@@ -106,10 +107,12 @@ export function pagedAttention(
   const qGroups = g.i64([0, 0, Hkv, G, hd]);
 
   /**
-   * Past scores ++ new scores -> one softmax -> weighted values; shapes per layout. The products with
-   * the past come from the caller (`sPastRaw`, `pastValues`), which reads the pools its own way.
+   * Past scores ++ new scores -> one softmax -> weighted values, written into `b` (the graph or an If
+   * branch); shapes per layout. The products with the past come from the caller (`sPastRaw`,
+   * `pastValues`), which reads the pools its own way.
    */
   const attend = (
+    b: GraphBuilder,
     qa: string,
     sPastRaw: string,
     pastValues: (pPast: string) => string,
@@ -118,13 +121,13 @@ export function pagedAttention(
     pb: string,
     nb: string,
   ) => {
-    const sPast = g.op1('Add', [sPastRaw, pb]);
-    const sNew = g.op1('Add', [g.op1('MatMul', [qa, kNewT]), nb]);
-    const probs = g.op1('Softmax', [g.op1('Concat', [sPast, sNew], { axis: attr.int(-1) })], {
+    const sPast = b.op1('Add', [sPastRaw, pb]);
+    const sNew = b.op1('Add', [b.op1('MatMul', [qa, kNewT]), nb]);
+    const probs = b.op1('Softmax', [b.op1('Concat', [sPast, sNew], { axis: attr.int(-1) })], {
       axis: attr.int(-1),
     });
-    const [pPast, pNew] = g.op('Split', [probs, softmaxSplit], { axis: attr.int(-1) }, 2) as [string, string];
-    return g.op1('Add', [pastValues(pPast), g.op1('MatMul', [pNew, vNew])]);
+    const [pPast, pNew] = b.op('Split', [probs, softmaxSplit], { axis: attr.int(-1) }, 2) as [string, string];
+    return b.op1('Add', [pastValues(pPast), b.op1('MatMul', [pNew, vNew])]);
   };
 
   if (layout === 'grouped' || layout === 'chunked') {
@@ -145,11 +148,11 @@ export function pagedAttention(
       newMask,
       g.op1('Concat', [g.op1('Unsqueeze', [g2, axis0]), g.i64([1])], { axis: attr.int(0) }),
     ]);
-    // Version 3 reads the past in batch chunks (batch-chunks.ts), version 2 all at once; the graph of
-    // 'grouped' is still version 2's, node for node.
+    // Version 3 reads the past in batch chunks when the step is large enough (batch-chunks.ts),
+    // version 2 always all at once; the graph of 'grouped' is still version 2's, node for node.
     const past5 = layout === 'grouped' ? g.i64([0, 0, 1, -1, hd]) : '';
     const kv5 = g.i64([0, 0, Hkv, 1, hd]);
-    const chunks = layout === 'chunked' ? chunkedPast(g, step, hd, batchChunks) : undefined;
+    const chunks = layout === 'chunked' ? batchChunks(g, step, hd, chunkCount, pastBias) : undefined;
     return {
       layer({ q, k, v, kPool, vPool }) {
         // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd] -> [Hkv, B, g1, g2 * T, hd].
@@ -160,14 +163,43 @@ export function pagedAttention(
           kNewT: g.op1('Transpose', [g.op1('Reshape', [k, kv5])], { perm: attr.ints([2, 0, 3, 4, 1]) }),
           vNew: g.op1('Transpose', [g.op1('Reshape', [v, kv5])], { perm: attr.ints([2, 0, 3, 1, 4]) }),
         });
+        // Queries against one group of sequences' past (gathered by `past`) and new rows; the
+        // transpose to K^T is folded into the MatMul (onnxruntime's FusedMatMul with transB).
+        const group = (
+          b: GraphBuilder,
+          qi: string,
+          kPastT: string,
+          vPast: () => string,
+          kNewT: string,
+          vNew: string,
+          bias: string,
+        ): string => {
+          const sPast = b.op1('MatMul', [qi, kPastT]);
+          return attend(b, qi, sPast, (p) => b.op1('MatMul', [p, vPast()]), kNewT, vNew, bias, newBias);
+        };
+        const transposeK = (b: GraphBuilder, kPast: string): string =>
+          b.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 2, 4, 3]) });
         let out: string;
         if (chunks !== undefined) {
           const { kNewT, vNew } = newRows();
-          const sPast = chunks.scores(qa, kPool);
-          out = attend(qa, sPast, (p) => chunks.values(p, vPool), kNewT, vNew, pastBias, newBias);
+          out = chunks.choose(
+            // Each chunk of sequences attends on its own, its past gathered right before the MatMul
+            // that reads it.
+            (b) => {
+              const [qs, ks, vs] = [chunks.split(b, qa), chunks.split(b, kNewT), chunks.split(b, vNew)];
+              const parts = qs.map((qi, i) => {
+                const kPastT = transposeK(b, chunks.past(b, kPool, i));
+                return group(b, qi, kPastT, () => chunks.past(b, vPool, i), ks[i]!, vs[i]!, chunks.bias[i]!);
+              });
+              return chunks.join(b, parts);
+            },
+            (b) => {
+              const kPastT = transposeK(b, chunks.pastAll(b, kPool));
+              return group(b, qa, kPastT, () => chunks.pastAll(b, vPool), kNewT, vNew, pastBias);
+            },
+          );
         } else {
-          // Gather(axis 1) -> [Hkv, B, M, S, hd]; the reshape to [Hkv, B, 1, P, hd] is free. The
-          // transpose to K^T is folded into the MatMul (onnxruntime's FusedMatMul with transB).
+          // Gather(axis 1) -> [Hkv, B, M, S, hd]; the reshape to [Hkv, B, 1, P, hd] is free.
           const kPast = g.op1('Reshape', [
             g.op1('Gather', [kPool, step.table], { axis: attr.int(1) }),
             past5,
@@ -176,10 +208,9 @@ export function pagedAttention(
             g.op1('Gather', [vPool, step.table], { axis: attr.int(1) }),
             past5,
           ]);
-          const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 2, 4, 3]) });
+          const kPastT = transposeK(g, kPast);
           const { kNewT, vNew } = newRows();
-          const sPast = g.op1('MatMul', [qa, kPastT]);
-          out = attend(qa, sPast, (p) => g.op1('MatMul', [p, vPast]), kNewT, vNew, pastBias, newBias);
+          out = group(g, qa, kPastT, () => vPast, kNewT, vNew, pastBias);
         }
         const o = g.op1('Reshape', [out, qUnfold]);
         // [Hkv, B, G, T, hd] -> [B, T, Hkv, G, hd] -> [B, T, H * hd].
@@ -209,7 +240,7 @@ export function pagedAttention(
       ]);
       const kPastT = g.op1('Transpose', [kPast], { perm: attr.ints([0, 1, 3, 2]) });
       const sPast = g.op1('MatMul', [qa, kPastT]);
-      const o = attend(qa, sPast, (p) => g.op1('MatMul', [p, vPast]), kNewT, vNew, pastBias, newBias);
+      const o = attend(g, qa, sPast, (p) => g.op1('MatMul', [p, vPast]), kNewT, vNew, pastBias, newBias);
       const ob = g.op1('Transpose', [g.op1('Reshape', [o, o5Shape])], { perm: attr.ints([1, 3, 0, 2, 4]) });
       return g.op1('Reshape', [ob, flatShape]);
     },

@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'bf8993501899b035a70df74733ea658d8bac396d1eb016f712df74d633151932',
-  small: '6cc74f9c6e9a8854c88d1d279d4ecd853d3cd102ca31730e96db8d234032e5f2',
+  tiny: 'd09c208be5a645d4dd11e25c5ec32189a08140140fb07430e578284d50a6f890',
+  small: '4a3e3d8578f66cf7ca477d8eb0d9cb595028240d5b68f6f5118aed8f8bf85409',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -14,8 +14,9 @@ export const OPSET = 17;
 /**
  * Bump when the graph or the initialisation changes: it is part of every cached file's name.
  * 1: stacked attention, no output bias. 2: grouped attention (attention.ts), LM head scaled to
- * 1/sqrt(dModel) with the text-prior output bias (text-prior.ts). 3: the past read through the block
- * table in batch chunks (batch-chunks.ts); the same function as 2.
+ * 1/sqrt(dModel) with the text-prior output bias (text-prior.ts). 3: large steps attend in batch
+ * chunks (batch-chunks.ts), the past read through the block table a chunk at a time; the same
+ * function as 2. The If it uses needs no newer opset.
  */
 export const BUILDER_VERSION = '3';
 

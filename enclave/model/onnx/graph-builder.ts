@@ -13,7 +13,14 @@ export const attr = {
   int: (value: number): AttributeDef => ({ type: 'int', value }),
   float: (value: number): AttributeDef => ({ type: 'float', value }),
   ints: (value: readonly number[]): AttributeDef => ({ type: 'ints', value }),
+  graph: (value: GraphDef): AttributeDef => ({ type: 'graph', value }),
 };
+
+/** The names of one model: shared by a graph and its subgraphs, which may read outer values by name. */
+interface Scope {
+  names: Set<string>;
+  counter: number;
+}
 
 function leBytes(view: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
   // ONNX raw_data is little-endian; so are the typed arrays on every platform Node supports, but say so.
@@ -27,14 +34,28 @@ export class GraphBuilder {
   readonly #inits: TensorDef[] = [];
   readonly #inputs: ValueInfoDef[] = [];
   readonly #outputs: ValueInfoDef[] = [];
-  readonly #names = new Set<string>();
-  #counter = 0;
+  readonly #scope: Scope;
+  get #names(): Set<string> {
+    return this.#scope.names;
+  }
+
+  constructor(scope: Scope = { names: new Set(), counter: 0 }) {
+    this.#scope = scope;
+  }
 
   #fresh(hint: string): string {
-    let name = `${hint}_${this.#counter++}`;
-    while (this.#names.has(name)) name = `${hint}_${this.#counter++}`;
+    let name = `${hint}_${this.#scope.counter++}`;
+    while (this.#names.has(name)) name = `${hint}_${this.#scope.counter++}`;
     this.#names.add(name);
     return name;
+  }
+
+  /**
+   * A builder for a subgraph (the branch of an If): its names come from this model's, so it never
+   * shadows a value of the enclosing graph, and its nodes may read those values by name.
+   */
+  subgraph(): GraphBuilder {
+    return new GraphBuilder(this.#scope);
   }
 
   input(name: string, elemType: DataTypeId, shape: readonly (number | string)[]): string {
@@ -43,7 +64,7 @@ export class GraphBuilder {
     return name;
   }
 
-  output(name: string, elemType: DataTypeId, shape: readonly (number | string)[]): void {
+  output(name: string, elemType: DataTypeId, shape?: readonly (number | string)[]): void {
     this.#outputs.push({ name, elemType, shape });
   }
 

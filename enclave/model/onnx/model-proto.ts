@@ -22,7 +22,9 @@ export type AttributeDef =
   | { type: 'float'; value: number }
   | { type: 'ints'; value: readonly number[] }
   | { type: 'string'; value: string }
-  | { type: 'tensor'; value: TensorDef };
+  | { type: 'tensor'; value: TensorDef }
+  /** A subgraph, e.g. a branch of If; its nodes may read values of the enclosing graph by name. */
+  | { type: 'graph'; value: GraphDef };
 
 export interface NodeDef {
   opType: string;
@@ -33,11 +35,14 @@ export interface NodeDef {
   attributes?: Readonly<Record<string, AttributeDef>>;
 }
 
-/** A graph input or output: element type and shape; a string dimension is symbolic (dynamic). */
+/**
+ * A graph input or output: element type and shape; a string dimension is symbolic (dynamic). No shape
+ * at all (undefined) leaves even the rank open, as for the outputs of an If branch.
+ */
 export interface ValueInfoDef {
   name: string;
   elemType: DataTypeId;
-  shape: readonly (number | string)[];
+  shape?: readonly (number | string)[];
 }
 
 export interface GraphDef {
@@ -65,9 +70,9 @@ export function encodeTensor(t: TensorDef): Uint8Array {
 }
 
 /** AttributeProto.AttributeType. */
-const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, ints: 7 } as const;
+const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, ints: 7 } as const;
 
-/** AttributeProto: name = 1, f = 2, i = 3, s = 4, t = 5, ints = 8, type = 20. */
+/** AttributeProto: name = 1, f = 2, i = 3, s = 4, t = 5, g = 6, ints = 8, type = 20. */
 function encodeAttribute(name: string, a: AttributeDef): Uint8Array {
   const w = new ProtoWriter().string(1, name);
   switch (a.type) {
@@ -82,6 +87,9 @@ function encodeAttribute(name: string, a: AttributeDef): Uint8Array {
       break;
     case 'tensor':
       w.message(5, encodeTensor(a.value));
+      break;
+    case 'graph':
+      w.message(6, encodeGraph(a.value));
       break;
     case 'ints':
       w.ints(8, a.value);
@@ -109,15 +117,20 @@ function encodeNode(n: NodeDef): Uint8Array {
  * Dimension { dim_value = 1, dim_param = 2 }.
  */
 function encodeValueInfo(v: ValueInfoDef): Uint8Array {
-  const shape = new ProtoWriter();
-  for (const d of v.shape) {
-    shape.message(
-      1,
-      typeof d === 'number' ? new ProtoWriter().int(1, d).finish() : new ProtoWriter().string(2, d).finish(),
-    );
+  const tensorType = new ProtoWriter().int(1, v.elemType);
+  if (v.shape !== undefined) {
+    const shape = new ProtoWriter();
+    for (const d of v.shape) {
+      shape.message(
+        1,
+        typeof d === 'number'
+          ? new ProtoWriter().int(1, d).finish()
+          : new ProtoWriter().string(2, d).finish(),
+      );
+    }
+    tensorType.message(2, shape.finish());
   }
-  const tensorType = new ProtoWriter().int(1, v.elemType).message(2, shape.finish()).finish();
-  const type = new ProtoWriter().message(1, tensorType).finish();
+  const type = new ProtoWriter().message(1, tensorType.finish()).finish();
   return new ProtoWriter().string(1, v.name).message(2, type).finish();
 }
 

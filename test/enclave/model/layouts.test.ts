@@ -4,8 +4,14 @@
  * garbage-filled pools with different past lengths, for decode (T = 1) and prefill-like T > 1.
  * Batches run from 1 to 12 sequences, so the 8 batch chunks of 'chunked' are sometimes empty
  * (B < 8) and sometimes uneven (B > 8); a second 'chunked' graph with 3 chunks adds other splits.
+ * Which steps the chunked layout chunks is checked on onnxruntime's profile: both branches of its If
+ * compute the same function, so only the kernels that ran tell them apart.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_CHUNKS } from '../../../enclave/model/batch-chunks.ts';
 import { encodeDecoderModel } from '../../../enclave/model/encode-model.ts';
@@ -102,5 +108,51 @@ describe('attention layouts', () => {
       batchChunks: BATCH_CHUNKS,
     });
     expect(Buffer.compare(bytes[0]!, chunked)).toBe(0);
+  });
+});
+
+describe('chunked layout', () => {
+  /** How many Gather kernels one run executes (onnxruntime's profile), a chunked run many more. */
+  async function gathersPerRun(steps: SeqStep[]): Promise<number> {
+    const dir = mkdtempSync(join(tmpdir(), 'tacit-profile-'));
+    try {
+      const { config, weights } = grouped;
+      const session = await ort.InferenceSession.create(encodeDecoderModel(config, weights, BLOCK), {
+        enableProfiling: true,
+        profileFilePrefix: join(dir, 'p'),
+      });
+      const t: Tiny = { config, weights, session };
+      await runStep(
+        t,
+        makePools(config, NUM_BLOCKS, () => 0),
+        steps,
+      );
+      session.endProfiling();
+      await session.release();
+      const [file] = readdirSync(dir);
+      const events = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as {
+        cat: string;
+        args?: { op_name?: string };
+      }[];
+      return events.filter((e) => e.cat === 'Node' && e.args?.op_name === 'Gather').length;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('chunks a step of at least two sequences and n query rows, and only such a step', async () => {
+    const decode = (n: number): SeqStep[] =>
+      Array.from({ length: n }, (_, i) => ({ tokens: [97], pastLen: BLOCK, blockTable: [i + 1] }));
+    const prefill: SeqStep[] = [
+      { tokens: [97, 98, 99, 100], pastLen: 0, blockTable: [] },
+      { tokens: [101, 102, 103, 104], pastLen: BLOCK, blockTable: [1] },
+    ];
+    const pools = 2 * grouped.config.nLayers;
+    // Whole: one Gather per pool; chunked: one per pool and chunk (plus a few for shapes in both).
+    const whole = await gathersPerRun(decode(1));
+    expect(whole).toBeLessThan(2 * pools);
+    expect(await gathersPerRun(decode(BATCH_CHUNKS - 1))).toBe(whole);
+    expect(await gathersPerRun(decode(BATCH_CHUNKS))).toBeGreaterThanOrEqual(pools * BATCH_CHUNKS);
+    expect(await gathersPerRun(prefill)).toBeGreaterThanOrEqual(pools * BATCH_CHUNKS);
   });
 });
