@@ -114,8 +114,12 @@ const split = (b: Uint8Array, size: number) =>
 // --- c2sp.org/signed-note and tlog-checkpoint -----------------------------------------------------
 
 function verifyNote(note: string, verifierKey: string): string[] {
-  const [name, keyHashHex, keyB64] = verifierKey.split('+');
-  const key = Buffer.from(keyB64!, 'base64');
+  // <name>+<hex key hash>+<base64 key>: the name has no '+', the standard base64 may.
+  const first = verifierKey.indexOf('+');
+  const second = verifierKey.indexOf('+', first + 1);
+  const name = verifierKey.slice(0, first);
+  const keyHashHex = verifierKey.slice(first + 1, second);
+  const key = Buffer.from(verifierKey.slice(second + 1), 'base64');
   expect(key[0]).toBe(0x01); // Ed25519
   const at = note.indexOf('\n\n');
   const text = note.slice(0, at + 1);
