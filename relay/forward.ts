@@ -37,19 +37,6 @@ export function mediaType(v: string | undefined): string | undefined {
   return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
 }
 
-/**
- * The one header value the relay reads, straight from rawHeaders: touching `req.headers` would build
- * an object of every header the client sent, which the relay has no use for.
- */
-function rawHeader(req: IncomingMessage, name: string): string | undefined {
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const k = raw[i]!;
-    if (k.length === name.length && k.toLowerCase() === name) return raw[i + 1];
-  }
-  return undefined;
-}
-
 export function forward(req: IncomingMessage, res: ServerResponse, up: Upstream, s: RelayState): void {
   // Only what framing needs goes back; not even the relay's own Date.
   res.sendDate = false;
@@ -62,7 +49,9 @@ export function forward(req: IncomingMessage, res: ServerResponse, up: Upstream,
     sendProblem(res, 429, 'too many requests', { 'retry-after': String(taken.retryAfterSeconds) });
     return;
   }
-  const type = mediaType(rawHeader(req, 'content-type'));
+  // Node's server has built `req.headers` already (it reads Host and Expect from it for every
+  // HTTP/1.1 request, `te` for 1.0), so these are plain lookups.
+  const type = mediaType(req.headers['content-type']);
   if (type === OHTTP_REQ) readKnownLength(req, res, up, s);
   else if (type === OHTTP_CHUNKED_REQ) stream(req, res, up, s);
   else {
@@ -74,7 +63,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, up: Upstream,
 
 function readKnownLength(req: IncomingMessage, res: ServerResponse, up: Upstream, s: RelayState): void {
   const max = s.config.maxBodyBytes;
-  const declared = rawHeader(req, 'content-length');
+  const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) {
     s.metrics.request(up.name, 413);
     sendProblem(res, 413, 'content too large', undefined, true);
