@@ -23,6 +23,7 @@
  * in full (signature, commitments, inclusion), so a broken path cannot look fast.
  * Writes bench/results/trust.json.
  */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ interface Round {
   seconds: number;
   /** Process CPU (user + system, all threads) over the timed window, microseconds. */
   cpuMicros: number;
+  /** The system (kernel) part of it: mostly the log's durable writes in receipts mode. */
+  sysMicros: number;
   /** Share of the window the event loop was busy (performance.eventLoopUtilization). */
   loopBusy: number;
   latencies: number[];
@@ -110,7 +113,30 @@ async function round(
   const used = process.cpuUsage(cpu);
   const loopBusy = performance.eventLoopUtilization(elu).utilization;
   await pool.close();
-  return { mode, requests, seconds: elapsed, cpuMicros: used.user + used.system, loopBusy, latencies };
+  return {
+    mode,
+    requests,
+    seconds: elapsed,
+    cpuMicros: used.user + used.system,
+    sysMicros: used.system,
+    loopBusy,
+    latencies,
+  };
+}
+
+/**
+ * CPU microseconds of one Ed25519 signature over a receipt-sized message, made the way the issuer
+ * makes it (node:crypto sign with a KeyObject): the part of a receipt no encoding work can remove.
+ */
+function ed25519Micros(): number {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.alloc(480, 0x61);
+  for (let i = 0; i < 300; i++) sign(null, message, privateKey);
+  const n = 3000;
+  const c = process.cpuUsage();
+  for (let i = 0; i < n; i++) sign(null, message, privateKey);
+  const used = process.cpuUsage(c);
+  return (used.user + used.system) / n;
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -173,7 +199,13 @@ export async function main(args: string[]): Promise<void> {
       const requests = rs.reduce((a, x) => a + x.requests, 0);
       const secs = rs.reduce((a, x) => a + x.seconds, 0);
       const cpu = rs.reduce((a, x) => a + x.cpuMicros, 0);
-      return { requests, perSecond: requests / secs, cpuPerRequest: cpu / requests };
+      const sys = rs.reduce((a, x) => a + x.sysMicros, 0);
+      return {
+        requests,
+        perSecond: requests / secs,
+        cpuPerRequest: cpu / requests,
+        sysPerRequest: sys / requests,
+      };
     };
     const table = ['plain', 'receipts'].map((mode) => {
       const rs = results.filter((x) => x.mode === mode);
@@ -184,6 +216,7 @@ export async function main(args: string[]): Promise<void> {
         requests: s.requests,
         'req/s': Math.round(s.perSecond),
         'cpu µs/req': Math.round(s.cpuPerRequest),
+        'of it sys': Math.round(s.sysPerRequest),
         p50ms: Number(pct(lat, 50).toFixed(2)),
         p99ms: Number(pct(lat, 99).toFixed(2)),
       };
@@ -212,6 +245,11 @@ export async function main(args: string[]): Promise<void> {
       `receipts/plain: ${ratio.toFixed(3)} requests/s (${((1 - ratio) * 100).toFixed(1)}% fewer; goal: at most 10%), ` +
         `${cpuRatio.toFixed(3)} CPU per request (+${Math.round(receiptMicros)} µs per receipt, load generator included in both)`,
     );
+    const signMicros = ed25519Micros();
+    console.log(
+      `Ed25519 signature alone (node:crypto, this process): ${signMicros.toFixed(1)} µs; ` +
+        `the rest of a receipt: ${Math.round(receiptMicros - signMicros)} µs`,
+    );
     console.log(
       `log: ${logSize} entries in ${log().syncs} syncs (${(logSize / Math.max(1, log().syncs)).toFixed(1)} per sync); ` +
         `${samples.length} sampled receipts verified in full with inclusion proofs`,
@@ -220,7 +258,7 @@ export async function main(args: string[]): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(
       join(out, 'trust.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, pairs, ratio, cpuRatio, receiptMicros, logSize, syncs: log().syncs, verifiedSamples: samples.length }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, pairs, ratio, cpuRatio, receiptMicros, signMicros, logSize, syncs: log().syncs, verifiedSamples: samples.length }, null, 2)}\n`,
     );
   } finally {
     await plain.close();

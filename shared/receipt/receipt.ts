@@ -80,7 +80,6 @@ const MEMBERS = [
  * caller's extra members) takes the generic canonicalizer; both give the same text.
  */
 export function canonicalReceiptText(r: Receipt): string {
-  const j = (v: JsonValue) => canonicalize(v);
   const own = Object.keys(r);
   if (
     own.length !== MEMBERS.length ||
@@ -92,11 +91,12 @@ export function canonicalReceiptText(r: Receipt): string {
     !Object.hasOwn(r.usage, 'prompt')
   )
     return canonicalize(r as unknown as JsonValue);
+  const c = canonicalize;
   return (
-    `{"kid":${j(r.kid)},"logIndex":${j(r.logIndex)},"measurement":${j(r.measurement)},` +
-    `"model":${j(r.model)},"request":${j(r.request)},"response":${j(r.response)},` +
-    `"sampling":${j(r.sampling)},"seed":${j(r.seed)},"time":${j(r.time)},` +
-    `"usage":{"completion":${j(r.usage.completion)},"prompt":${j(r.usage.prompt)}},"v":${j(r.v)}}`
+    `{"kid":${c(r.kid)},"logIndex":${c(r.logIndex)},"measurement":${c(r.measurement)},` +
+    `"model":${c(r.model)},"request":${c(r.request)},"response":${c(r.response)},` +
+    `"sampling":${c(r.sampling)},"seed":${c(r.seed)},"time":${c(r.time)},` +
+    `"usage":{"completion":${c(r.usage.completion)},"prompt":${c(r.usage.prompt)}},"v":${c(r.v)}}`
   );
 }
 
