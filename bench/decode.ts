@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C] [--chunks N]`: one decode
- * step of the tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one
+ * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C] [--tokens T] [--chunks N]`:
+ * one decode step of the tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one
  * inference thread), the current decoder graph (builder version 3, 'chunked' attention: the past
  * gathered in batch chunks, enclave/model/batch-chunks.ts) against the previous one (version 2,
  * 'grouped', the named baseline) and version 1 ('stacked'), all built in this run from the same
- * weights. `--chunks` sets the current graph's batch chunks (default: the built-in models').
+ * weights. `--chunks` sets the current graph's batch chunks (default: the built-in models');
+ * `--tokens T` makes the step a prefill chunk of T new tokens per sequence instead (tokens/s then
+ * counts them all).
  *
  * The sessions run in turn, step by step, over the same pools and block table (scattered blocks, as
  * after the engine has run a while), so a loaded machine slows all alike; per-step CPU time
@@ -30,11 +32,12 @@ interface Options {
   steps: number;
   batch: number;
   context: number;
+  tokens: number;
   chunks: number;
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { steps: 150, batch: 16, context: 1024, chunks: BATCH_CHUNKS };
+  const o: Options = { steps: 150, batch: 16, context: 1024, tokens: 1, chunks: BATCH_CHUNKS };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const num = (): number => {
@@ -47,6 +50,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--batch') o.batch = num();
     else if (a === '--context') o.context = num();
     else if (a === '--chunks') o.chunks = num();
+    else if (a === '--tokens') o.tokens = num();
     else throw new Error(`unknown argument: ${a}`);
   }
   return o;
@@ -83,15 +87,18 @@ function decodeFeeds(o: Options): Record<string, ort.Tensor> {
   }
   const i64 = (values: number[], shape: number[]): ort.Tensor =>
     new ort.Tensor('int64', BigInt64Array.from(values, BigInt), shape);
-  const B = o.batch;
+  const [B, T] = [o.batch, o.tokens];
   feeds[INPUTS.inputIds] = i64(
-    Array.from({ length: B }, (_, b) => 97 + (b % 26)),
-    [B, 1],
+    Array.from({ length: B * T }, (_, i) => 97 + (i % 26)),
+    [B, T],
   );
-  feeds[INPUTS.positions] = i64(Array(B).fill(o.context), [B, 1]);
+  feeds[INPUTS.positions] = i64(
+    Array.from({ length: B * T }, (_, i) => o.context + (i % T)),
+    [B, T],
+  );
   feeds[INPUTS.pastLens] = i64(Array(B).fill(o.context), [B]);
   feeds[INPUTS.blockTable] = i64(blocks.slice(0, B * M), [B, M]);
-  feeds[INPUTS.sampleIndex] = i64(Array(B).fill(0), [B]);
+  feeds[INPUTS.sampleIndex] = i64(Array(B).fill(T - 1), [B]);
   return feeds;
 }
 
@@ -163,15 +170,16 @@ export async function main(args: string[]): Promise<void> {
       wallMsPerStep: r2(wallMs),
       cpuMsPerStep: r2(cpuMs),
       minCpuMsPerStep: r2(Math.min(...cpu[i]!)),
-      tokensPerSecond: r1((o.batch / wallMs) * 1000),
-      tokensPerCpuSecond: r1((o.batch / cpuMs) * 1000),
+      tokensPerSecond: r1(((o.batch * o.tokens) / wallMs) * 1000),
+      tokensPerCpuSecond: r1(((o.batch * o.tokens) / cpuMs) * 1000),
     };
   });
+  const isGoalShape = o.batch === 16 && o.context === 1024 && o.tokens === 1;
   const [v1, base, cur] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   const result = {
     model: 'tacit-tiny',
     batch: o.batch,
-    newTokens: 1,
+    newTokens: o.tokens,
     context: o.context,
     intraOpThreads: 1,
     maxLogitDiff: maxDiff,
@@ -180,12 +188,14 @@ export async function main(args: string[]): Promise<void> {
     speedupCpu: r2(base.cpuMsPerStep / cur.cpuMsPerStep),
     speedupCpuVsV1: r2(v1.cpuMsPerStep / cur.cpuMsPerStep),
     goalTokensPerCpuSecond: GOAL_TOKENS_PER_CPU_SECOND,
-    goalMet: cur.tokensPerCpuSecond >= GOAL_TOKENS_PER_CPU_SECOND,
+    // The goal is stated for one shape only.
+    goalMet: isGoalShape ? cur.tokensPerCpuSecond >= GOAL_TOKENS_PER_CPU_SECOND : null,
   };
 
   const line = (cells: (string | number)[]): string =>
     cells.map((c, i) => (i === 0 ? String(c).padEnd(24) : String(c).padStart(12))).join(' ');
-  console.log(`decode step: tiny model, B=${o.batch}, T=1, context ${o.context}, 1 thread (medians)`);
+  const kind = o.tokens === 1 ? 'decode step' : 'prefill-chunk step';
+  console.log(`${kind}: tiny model, B=${o.batch}, T=${o.tokens}, context ${o.context}, 1 thread (medians)`);
   console.log(line(['graph', 'wall ms', 'cpu ms', 'tok/s wall', 'tok/cpu-s', 'min cpu ms']));
   for (const r of rows) {
     console.log(
@@ -203,8 +213,9 @@ export async function main(args: string[]): Promise<void> {
     `speedup (baseline v2 / current): ${result.speedupWall}x wall, ${result.speedupCpu}x CPU; ` +
       `v1 / current: ${result.speedupCpuVsV1}x CPU`,
   );
+  const goal = `goal >= ${GOAL_TOKENS_PER_CPU_SECOND} tokens per CPU-second at B=16, T=1, context 1024`;
   console.log(
-    `goal >= ${GOAL_TOKENS_PER_CPU_SECOND} tokens per CPU-second: ${result.goalMet ? 'met' : 'not met'} ` +
+    `${goal}: ${result.goalMet === null ? 'not this shape' : result.goalMet ? 'met' : 'not met'} ` +
       `(logits agree within ${maxDiff.toExponential(1)})`,
   );
   const dir = new URL('./results/', import.meta.url);
