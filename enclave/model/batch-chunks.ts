@@ -17,9 +17,13 @@
  *
  * Small steps would pay for the chunks' nodes (empty ones included) and gain nothing, so an If picks
  * per step and layer: chunks when B >= 2 and B * T >= n, else the whole batch at once as version 2
- * does. Measured on the tiny model (1 thread, a loaded 2-core AMD EPYC, CPU-time medians against
- * version 2 in the same run): B = 16 x 1k decode -15%, B = 2 x 2k prefill of 128 tokens -10%;
- * the If costs ~0.15-0.2 ms per step where it does not chunk (B = 1 decode 2.45 -> 2.6 ms).
+ * does. `npm run bench -- decode` (1 thread, CPU-time medians against version 2 in the same run, on a
+ * 2-core AMD EPYC shared with other work, so absolute times vary with its load): B = 16 x 1k decode
+ * 1.10-1.17x faster, 16 x 4k 1.2x, a prefill chunk of 2 x 128 tokens at 2k (`--batch 2 --context
+ * 2048 --tokens 128`) 1.17x; where it does not chunk, the If costs ~0.1 ms per step (B = 1: 3.80 ->
+ * 3.92 ms, B = 4: 7.46 -> 7.53 ms). n = 8 keeps a chunk's gathered copy at 1 MiB per pool at 16 x 1k:
+ * a C model of the gather (random 4 KiB blocks copied into a buffer, then read) runs as fast into
+ * 1 MiB as into 128 KiB, and ~25% slower into 8 MiB.
  */
 import type { StepTensors } from './attention.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
