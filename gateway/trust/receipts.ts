@@ -103,37 +103,36 @@ export class ReceiptIssuer {
    * `receiptLogEntry`, `encodeReceiptField`), built here with one UTF-8 encoding and Node's native
    * base64url because this runs once per answer; test/trust/receipts.test.ts checks them byte for byte.
    */
-  issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
+  async issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
     const { signer, kid, measurement, log } = this.opts;
     const time = coarseTime((this.opts.now ?? Date.now)());
     const request = draft.request.digest();
     const response = draft.response.digest();
     let entry = '';
-    return log
-      .append((logIndex) => {
-        const r: Receipt = {
-          v: 1,
-          kid,
-          logIndex,
-          time,
-          model: facts.model,
-          measurement,
-          request,
-          response,
-          sampling: facts.sampling,
-          seed: facts.seed,
-          usage: {
-            prompt: bucketTokens(facts.usage.prompt),
-            completion: bucketTokens(facts.usage.completion),
-          },
-        };
-        // The signing input is the prefix then the canonical bytes: encode once, sign it whole,
-        // and take the canonical bytes as its tail (the prefix is ASCII).
-        const input = Buffer.from(SIGNING_PREFIX_TEXT + canonicalReceiptText(r));
-        const signature = signer.sign(input);
-        entry = `${input.toString('base64url', SIGNING_PREFIX_TEXT.length)}.${base64url(signature)}`;
-        return Buffer.from(entry, 'latin1');
-      })
-      .then(() => `${entry}.${base64url(draft.salt)}`);
+    await log.append((logIndex) => {
+      const r: Receipt = {
+        v: 1,
+        kid,
+        logIndex,
+        time,
+        model: facts.model,
+        measurement,
+        request,
+        response,
+        sampling: facts.sampling,
+        seed: facts.seed,
+        usage: {
+          prompt: bucketTokens(facts.usage.prompt),
+          completion: bucketTokens(facts.usage.completion),
+        },
+      };
+      // The signing input is the prefix then the canonical bytes: encode once, sign it whole,
+      // and take the canonical bytes as its tail (the prefix is ASCII).
+      const input = Buffer.from(SIGNING_PREFIX_TEXT + canonicalReceiptText(r));
+      const signature = signer.sign(input);
+      entry = `${input.toString('base64url', SIGNING_PREFIX_TEXT.length)}.${base64url(signature)}`;
+      return Buffer.from(entry, 'latin1');
+    });
+    return `${entry}.${base64url(draft.salt)}`;
   }
 }
