@@ -7,8 +7,10 @@
  * when many requests append at once.
  *
  * Group commit: appends that arrive while a durable write is in flight wait for the next one, which
- * takes them all in one write (file.ts: O_DSYNC, or write + fdatasync). One request alone pays one
- * sync; many concurrent requests share it, so the sync cost per request falls as load rises.
+ * takes them all in one write (file.ts: O_DSYNC, or write + fdatasync); each write also waits for the
+ * event loop's check phase (setImmediate), so answers finishing in the same turn of the loop join it.
+ * One request alone pays one sync; many concurrent requests share it, so the sync cost per request
+ * falls as load rises (bench/trust: about 12 entries per write at 32 in flight instead of 6).
  *
  * Durability contract: `append` resolves only after the entry's bytes are synced; the gateway sends
  * a receipt (and so its answer) only after that. Checkpoints and tiles are published only for the
@@ -103,6 +105,9 @@ export class TransparencyLog {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.queue.length > 0 && this.failed === undefined) {
+      // Gather until the event loop's check phase: the answers whose I/O is ready in this turn of
+      // the loop join this write instead of paying for the next one.
+      await new Promise<void>((r) => setImmediate(r));
       const batch = this.queue;
       this.queue = [];
       try {
