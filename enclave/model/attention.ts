@@ -33,7 +33,7 @@
  * row never yields NaN.
  */
 
-import { BATCH_CHUNKS, batchChunks } from './batch-chunks.ts';
+import { BATCH_CHUNKS, batchChunks, CHUNK_MIN_WORK, type Chunking } from './batch-chunks.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
 
@@ -79,7 +79,7 @@ export function pagedAttention(
   c: ModelConfig,
   step: StepTensors,
   layout: AttentionLayout = 'chunked',
-  chunkCount = BATCH_CHUNKS,
+  chunking: Chunking = { count: BATCH_CHUNKS, minWork: CHUNK_MIN_WORK },
 ): Attention {
   const { nHeads: H, nKvHeads: Hkv, headDim: hd } = c;
   const G = H / Hkv;
@@ -152,7 +152,8 @@ export function pagedAttention(
     // version 2 always all at once; the graph of 'grouped' is still version 2's, node for node.
     const past5 = layout === 'grouped' ? g.i64([0, 0, 1, -1, hd]) : '';
     const kv5 = g.i64([0, 0, Hkv, 1, hd]);
-    const chunks = layout === 'chunked' ? batchChunks(g, step, hd, chunkCount, pastBias) : undefined;
+    const chunks =
+      layout === 'chunked' ? batchChunks(g, step, { headDim: hd, groups: G }, chunking, pastBias) : undefined;
     return {
       layer({ q, k, v, kPool, vPool }) {
         // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd] -> [Hkv, B, g1, g2 * T, hd].

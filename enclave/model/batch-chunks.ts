@@ -16,14 +16,15 @@
  * rows and the outputs, never the scores; each sequence's numbers are the same products as unchunked.
  *
  * Small steps would pay for the chunks' nodes (empty ones included) and gain nothing, so an If picks
- * per step and layer: chunks when B >= 2 and B * T >= n, else the whole batch at once as version 2
- * does. `npm run bench -- decode` (1 thread, CPU-time medians against version 2 in the same run, on a
- * 2-core AMD EPYC shared with other work, so absolute times vary with its load): B = 16 x 1k decode
- * 1.10-1.17x faster, 16 x 4k 1.2x, a prefill chunk of 2 x 128 tokens at 2k (`--batch 2 --context
+ * per step and layer: chunks when B >= 2 and the step's attention work is at least CHUNK_MIN_WORK,
+ * else the whole batch at once as version 2 does. `npm run bench -- decode` (1 thread, CPU-time
+ * medians against version 2 in the same run, on a 2-core AMD EPYC shared with other work, so times
+ * vary with its load; the gain is largest when other work contends for L3): B = 16 x 1k decode
+ * 1.02-1.17x faster, 16 x 4k 1.2x, a prefill chunk of 2 x 128 tokens at 2k (`--batch 2 --context
  * 2048 --tokens 128`) 1.17x; where it does not chunk, the If costs ~0.1 ms per step (B = 1: 3.80 ->
- * 3.92 ms, B = 4: 7.46 -> 7.53 ms). n = 8 keeps a chunk's gathered copy at 1 MiB per pool at 16 x 1k:
- * a C model of the gather (random 4 KiB blocks copied into a buffer, then read) runs as fast into
- * 1 MiB as into 128 KiB, and ~25% slower into 8 MiB.
+ * 3.92 ms). n = 8 keeps a chunk's gathered copy at 1 MiB per pool at 16 x 1k (2 MiB at 4 chunks:
+ * 1.03x at 16 x 4k, against 1.22x at 8): a C model of the gather (random 4 KiB blocks copied into a
+ * buffer, then read) runs as fast into 1 MiB as into 128 KiB, and ~25% slower into 8 MiB.
  */
 import type { StepTensors } from './attention.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
@@ -31,6 +32,21 @@ import { type AttributeDef, DataType } from './onnx/model-proto.ts';
 
 /** Batch chunks of the built-in models (bench/decode.ts: 4 and 8 alike at 16 x 1k, 8 better at 16 x 4k). */
 export const BATCH_CHUNKS = 8;
+
+/**
+ * The least attention work, B * P * (headDim + G * T) floats per kv head (the gathered past plus the
+ * scores), that a step must have to be chunked: 2^19, 4 MiB of float32 over the tiny model's two kv
+ * heads. Below it the copies fit in cache anyway and the chunks' nodes only cost (bench/decode.ts
+ * `--context 64`: 16 x 64 decode was 1.2 ms slower chunked, 5.5 -> 6.7 ms).
+ */
+export const CHUNK_MIN_WORK = 2 ** 19;
+
+export interface Chunking {
+  /** Chunks of the batch (>= 2). */
+  count: number;
+  /** CHUNK_MIN_WORK, or another threshold (0: chunk every step of two or more sequences). */
+  minWork: number;
+}
 
 /**
  * The chunking of one step, made once per step; the per-layer methods write into `b`, the graph or
@@ -54,19 +70,26 @@ export interface BatchChunks {
 export function batchChunks(
   g: GraphBuilder,
   step: StepTensors,
-  headDim: number,
-  n: number,
+  shape: { headDim: number; groups: number },
+  chunking: Chunking,
   pastBias: string,
 ): BatchChunks {
+  const n = chunking.count;
   if (!Number.isSafeInteger(n) || n < 2)
     throw new RangeError(`batch chunks must be an integer >= 2, got ${n}`);
+  if (!Number.isSafeInteger(chunking.minWork) || chunking.minWork < 0)
+    throw new RangeError(`chunking threshold must be a non-negative integer, got ${chunking.minWork}`);
   const axis0 = g.i64([0]);
   const chunkCount = g.i64([n], [], 'batch_chunks');
-  // Chunked iff B >= 2 and B * T >= n: one sequence gains nothing, and a decode step of fewer than n
-  // sequences would mostly run empty chunks.
+  // Chunked iff B >= 2 (one sequence gains nothing) and B * P * (hd + G * T) >= minWork.
+  const perSlot = g.op1('Add', [
+    g.i64([shape.headDim], [], 'head_dim'),
+    g.op1('Mul', [g.i64([shape.groups], [], 'groups'), step.newTokens]),
+  ]);
+  const work = g.op1('Mul', [g.op1('Mul', [step.batch, step.pastSlots]), perSlot]);
   const when = g.op1('And', [
     g.op1('GreaterOrEqual', [step.batch, g.i64([2], [], 'two_sequences')]),
-    g.op1('GreaterOrEqual', [g.op1('Mul', [step.batch, step.newTokens]), chunkCount]),
+    g.op1('GreaterOrEqual', [work, g.i64([chunking.minWork], [], 'chunk_min_work')]),
   ]);
   const bounds = g.op1('Div', [
     g.op1('Mul', [g.i64(Array.from({ length: n + 1 }, (_, i) => i)), step.batch]),
@@ -81,7 +104,7 @@ export function batchChunks(
   // [Hkv, b, M, S, hd] -> [Hkv, b, 1, P, hd], with P spelled out: -1 cannot be inferred for b = 0.
   const pastShape = g.op1(
     'Concat',
-    [g.i64([0, 0, 1]), g.op1('Unsqueeze', [step.pastSlots, axis0]), g.i64([headDim])],
+    [g.i64([0, 0, 1]), g.op1('Unsqueeze', [step.pastSlots, axis0]), g.i64([shape.headDim])],
     { axis: attr.int(0) },
   );
   const gather = (b: GraphBuilder, pool: string, table: string): string =>

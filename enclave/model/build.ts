@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'd09c208be5a645d4dd11e25c5ec32189a08140140fb07430e578284d50a6f890',
-  small: '4a3e3d8578f66cf7ca477d8eb0d9cb595028240d5b68f6f5118aed8f8bf85409',
+  tiny: 'd87d739a7a6fdbc898f5d62dc9529d897735941f85918d36a6bae1af8f9fbc07',
+  small: 'e32242ed9dd9dacdb24682e79db2653b3d79809226a4b7b880a62e017b93deb0',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

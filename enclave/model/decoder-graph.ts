@@ -12,6 +12,7 @@
  */
 
 import { type AttentionLayout, pagedAttention } from './attention.ts';
+import { BATCH_CHUNKS, CHUNK_MIN_WORK } from './batch-chunks.ts';
 import type { ModelConfig } from './graph-contract.ts';
 import { INPUTS, OUTPUTS } from './graph-contract.ts';
 import { attr, GraphBuilder } from './onnx/graph-builder.ts';
@@ -41,6 +42,8 @@ export interface DecoderGraphOptions {
   attention?: AttentionLayout;
   /** Batch chunks of the 'chunked' layout (batch-chunks.ts BATCH_CHUNKS by default). */
   batchChunks?: number;
+  /** The least work of a chunked step (batch-chunks.ts CHUNK_MIN_WORK by default). */
+  chunkMinWork?: number;
 }
 
 export function buildDecoderGraph(
@@ -93,7 +96,10 @@ export function buildDecoderGraph(
     c,
     { table, batch: B, pastLens, newTokens: T, pastSlots: P, zero, one },
     options.attention,
-    options.batchChunks,
+    {
+      count: options.batchChunks ?? BATCH_CHUNKS,
+      minWork: options.chunkMinWork ?? CHUNK_MIN_WORK,
+    },
   );
 
   const eps = g.scalar(c.rmsEps, 'rms_eps');

@@ -4,7 +4,8 @@
  * garbage-filled pools with different past lengths, for decode (T = 1) and prefill-like T > 1.
  * Batches run from 1 to 12 sequences, so the 8 batch chunks of 'chunked' are sometimes empty
  * (B < 8) and sometimes uneven (B > 8); a second 'chunked' graph with 3 chunks adds other splits.
- * Which steps the chunked layout chunks is checked on onnxruntime's profile: both branches of its If
+ * The property's chunked graphs chunk every step of two or more sequences (chunkMinWork 0). Which
+ * steps the default graph chunks is checked on onnxruntime's profile: both branches of its If
  * compute the same function, so only the kernels that ran tell them apart.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BATCH_CHUNKS } from '../../../enclave/model/batch-chunks.ts';
+import { BATCH_CHUNKS, CHUNK_MIN_WORK } from '../../../enclave/model/batch-chunks.ts';
+import { BUILTIN_CONFIGS } from '../../../enclave/model/config.ts';
+import type { DecoderGraphOptions } from '../../../enclave/model/decoder-graph.ts';
 import { encodeDecoderModel } from '../../../enclave/model/encode-model.ts';
 import { VOCAB_SIZE } from '../../../enclave/tokenizer/vocab.ts';
 import { fcParams } from '../../support/seed.ts';
@@ -25,8 +28,8 @@ let others: { name: string; tiny: Tiny }[];
 beforeAll(async () => {
   const [g, chunked, chunked3, stacked] = await Promise.all([
     openTiny({ attention: 'grouped' }),
-    openTiny({ attention: 'chunked' }),
-    openTiny({ attention: 'chunked', batchChunks: 3 }),
+    openTiny({ attention: 'chunked', chunkMinWork: 0 }),
+    openTiny({ attention: 'chunked', batchChunks: 3, chunkMinWork: 0 }),
     openTiny({ attention: 'stacked' }),
   ]);
   grouped = g;
@@ -98,14 +101,16 @@ describe('attention layouts', () => {
       encodeDecoderModel(config, weights, BLOCK),
       encodeDecoderModel(config, weights, BLOCK, { attention: 'grouped' }),
       encodeDecoderModel(config, weights, BLOCK, { attention: 'chunked', batchChunks: 3 }),
+      encodeDecoderModel(config, weights, BLOCK, { attention: 'chunked', chunkMinWork: 0 }),
       encodeDecoderModel(config, weights, BLOCK, { attention: 'stacked' }),
     ];
     const digests = new Set(bytes.map((b) => Buffer.from(b).toString('base64')));
     expect(digests.size).toBe(bytes.length);
-    // The default is the chunked layout with BATCH_CHUNKS.
+    // The default is the chunked layout with BATCH_CHUNKS and CHUNK_MIN_WORK.
     const chunked = encodeDecoderModel(config, weights, BLOCK, {
       attention: 'chunked',
       batchChunks: BATCH_CHUNKS,
+      chunkMinWork: CHUNK_MIN_WORK,
     });
     expect(Buffer.compare(bytes[0]!, chunked)).toBe(0);
   });
@@ -113,18 +118,18 @@ describe('attention layouts', () => {
 
 describe('chunked layout', () => {
   /** How many Gather kernels one run executes (onnxruntime's profile), a chunked run many more. */
-  async function gathersPerRun(steps: SeqStep[]): Promise<number> {
+  async function gathersPerRun(steps: SeqStep[], options: DecoderGraphOptions = {}): Promise<number> {
     const dir = mkdtempSync(join(tmpdir(), 'tacit-profile-'));
     try {
       const { config, weights } = grouped;
-      const session = await ort.InferenceSession.create(encodeDecoderModel(config, weights, BLOCK), {
+      const session = await ort.InferenceSession.create(encodeDecoderModel(config, weights, BLOCK, options), {
         enableProfiling: true,
         profileFilePrefix: join(dir, 'p'),
       });
-      const t: Tiny = { config, weights, session };
+      const numBlocks = 1 + Math.max(...steps.flatMap((s) => s.blockTable));
       await runStep(
-        t,
-        makePools(config, NUM_BLOCKS, () => 0),
+        { config, weights, session },
+        makePools(config, numBlocks, () => 0),
         steps,
       );
       session.endProfiling();
@@ -140,19 +145,29 @@ describe('chunked layout', () => {
     }
   }
 
-  it('chunks a step of at least two sequences and n query rows, and only such a step', async () => {
-    const decode = (n: number): SeqStep[] =>
-      Array.from({ length: n }, (_, i) => ({ tokens: [97], pastLen: BLOCK, blockTable: [i + 1] }));
-    const prefill: SeqStep[] = [
-      { tokens: [97, 98, 99, 100], pastLen: 0, blockTable: [] },
-      { tokens: [101, 102, 103, 104], pastLen: BLOCK, blockTable: [1] },
-    ];
-    const pools = 2 * grouped.config.nLayers;
-    // Whole: one Gather per pool; chunked: one per pool and chunk (plus a few for shapes in both).
-    const whole = await gathersPerRun(decode(1));
+  /** B sequences decoding one token after `past` cached ones, in distinct blocks. */
+  const decode = (B: number, past: number): SeqStep[] => {
+    const width = Math.ceil(past / BLOCK);
+    return Array.from({ length: B }, (_, i) => ({
+      tokens: [97],
+      pastLen: past,
+      blockTable: Array.from({ length: width }, (_, m) => 1 + i * width + m),
+    }));
+  };
+  const pools = 2 * BUILTIN_CONFIGS.tiny.nLayers;
+  // Whole: one Gather per pool; chunked: one per pool and chunk (plus a few for shapes in both).
+  const chunked = pools * BATCH_CHUNKS;
+
+  it('chunks a step of two or more sequences whose work reaches the threshold, and only such a step', async () => {
+    const always = { chunkMinWork: 0 };
+    const whole = await gathersPerRun(decode(1, BLOCK), always);
     expect(whole).toBeLessThan(2 * pools);
-    expect(await gathersPerRun(decode(BATCH_CHUNKS - 1))).toBe(whole);
-    expect(await gathersPerRun(decode(BATCH_CHUNKS))).toBeGreaterThanOrEqual(pools * BATCH_CHUNKS);
-    expect(await gathersPerRun(prefill)).toBeGreaterThanOrEqual(pools * BATCH_CHUNKS);
+    expect(await gathersPerRun(decode(2, BLOCK), always)).toBeGreaterThanOrEqual(chunked);
+    // The default threshold, B * P * (hd + G * T) >= CHUNK_MIN_WORK: 16 x 64 no, 8 x 1k yes.
+    expect(16 * 64 * (64 + 2)).toBeLessThan(CHUNK_MIN_WORK);
+    expect(await gathersPerRun(decode(16, 64))).toBe(whole);
+    expect(8 * 1024 * (64 + 2)).toBeGreaterThanOrEqual(CHUNK_MIN_WORK);
+    expect(await gathersPerRun(decode(8, 1024))).toBeGreaterThanOrEqual(chunked);
+    expect(await gathersPerRun(decode(1, 4096))).toBe(whole);
   });
 });

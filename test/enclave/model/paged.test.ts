@@ -113,28 +113,31 @@ describe('paged attention', () => {
     );
   });
 
-  it('decodes a batch large enough to be chunked like a full recomputation of each sequence', async () => {
+  it('decodes a chunked batch like a full recomputation of each sequence', async () => {
     // 12 sequences of 9-40 tokens, prefilled one at a time (not chunked), then one decode step of
-    // all 12 together, which the built-in graph runs in batch chunks (batch-chunks.ts).
+    // all 12 together in batch chunks (batch-chunks.ts; the built-in graph chunks only larger steps,
+    // so this one is built to chunk every step of two or more sequences).
+    const chunked = await openTiny({ chunkMinWork: 0 });
     const n = 12;
-    const pools = makePools(tiny.config, 3 * n + 1, garbage());
+    const pools = makePools(chunked.config, 3 * n + 1, garbage());
     const seqs = Array.from({ length: n }, (_, i) =>
       Array.from({ length: 10 + ((i * 7) % 31) }, (_, t) => (i * 31 + t * 17 + 3) % VOCAB_SIZE),
     );
     const tables = seqs.map((_, i) => [1 + i, 1 + n + i, 1 + 2 * n + i]);
     for (const [i, s] of seqs.entries()) {
       const pre: SeqStep = { tokens: s.slice(0, -1), pastLen: 0, blockTable: tables[i]! };
-      writeRows(tiny.config, pools, await runStep(tiny, pools, [{ ...pre, blockTable: [0] }]), 0, pre);
+      writeRows(chunked.config, pools, await runStep(chunked, pools, [{ ...pre, blockTable: [0] }]), 0, pre);
     }
     const steps: SeqStep[] = seqs.map((s, i) => ({
       tokens: s.slice(-1),
       pastLen: s.length - 1,
       blockTable: tables[i]!.slice(0, Math.ceil((s.length - 1) / BLOCK)),
     }));
-    const res = await runStep(tiny, pools, steps);
+    const res = await runStep(chunked, pools, steps);
     seqs.forEach((s, i) => {
-      const ref = referenceLogits(tiny.weights, tiny.config, s)[s.length - 1]!;
+      const ref = referenceLogits(chunked.weights, chunked.config, s)[s.length - 1]!;
       expect(maxAbsDiff(res.logits[i]!, ref)).toBeLessThan(TOL);
     });
+    await chunked.session.release();
   });
 });
