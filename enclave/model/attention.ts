@@ -2,10 +2,10 @@
  * Paged grouped-query attention, written as ONNX nodes: the part of the decoder graph that reads the
  * KV pools through the block table (graph-contract.ts). Three layouts live here behind one interface:
  *
- *   - 'chunked' (builder version 3, the default): 'grouped', but a step of at least two sequences
- *     and n query rows attends in n batch chunks (batch-chunks.ts, an If per layer), so each
- *     gathered copy of the past is still in cache when the MatMuls read it. The same products per
- *     sequence as 'grouped'.
+ *   - 'chunked' (builder version 3, the default): 'grouped', but a step of two or more sequences
+ *     with enough attention work attends in n batch chunks (batch-chunks.ts, an If per layer), so
+ *     each gathered copy of the past is still in cache when the MatMuls read it. The same products
+ *     per sequence as 'grouped'.
  *   - 'grouped' (builder version 2, the baseline of bench/decode.ts): past keys and values as
  *     [Hkv, B, 1, P, hd], broadcast over the query heads that share a kv head, so K/V are never
  *     repeated per head. In a decode step (T = 1) the G query heads are a batch dimension,
