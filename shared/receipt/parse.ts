@@ -7,21 +7,8 @@ import { utf8 } from '../bytes.ts';
 import { malformed } from '../errors.ts';
 import { MAX_ENTRY_SIZE } from '../tlog/entries.ts';
 import { canonicalize, type JsonValue } from './jcs.ts';
-import { isBucket, type Receipt, type SamplingValue } from './receipt.ts';
+import { isBucket, RECEIPT_MEMBERS, type Receipt, type SamplingValue } from './receipt.ts';
 
-const FIELDS = [
-  'kid',
-  'logIndex',
-  'measurement',
-  'model',
-  'request',
-  'response',
-  'sampling',
-  'seed',
-  'time',
-  'usage',
-  'v',
-];
 const B64URL_32 = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/; // 32 bytes: 43 chars, the last with 2 zero bits
 const MAX_SAMPLING_KEYS = 16;
 
@@ -52,7 +39,7 @@ export function parseReceipt(canonical: Uint8Array): Receipt {
   if (again !== text) throw malformed('receipt (not in RFC 8785 canonical form)');
   if (!isObject(value)) throw malformed('receipt (not an object)');
   const keys = Object.keys(value).sort();
-  if (keys.length !== FIELDS.length || keys.some((k, i) => k !== FIELDS[i]))
+  if (keys.length !== RECEIPT_MEMBERS.length || keys.some((k, i) => k !== RECEIPT_MEMBERS[i]))
     throw malformed('receipt (fields)');
   const r = value;
   if (r.v !== 1) throw malformed('receipt version');

@@ -59,7 +59,7 @@ export function canonicalReceipt(r: Receipt): Uint8Array {
 }
 
 /** The members of a receipt in RFC 8785 order (by UTF-16 code units), and of its usage. */
-const MEMBERS = [
+export const RECEIPT_MEMBERS = [
   'kid',
   'logIndex',
   'measurement',
@@ -82,8 +82,8 @@ const MEMBERS = [
 export function canonicalReceiptText(r: Receipt): string {
   const own = Object.keys(r);
   if (
-    own.length !== MEMBERS.length ||
-    !MEMBERS.every((m) => Object.hasOwn(r, m)) ||
+    own.length !== RECEIPT_MEMBERS.length ||
+    !RECEIPT_MEMBERS.every((m) => Object.hasOwn(r, m)) ||
     typeof r.usage !== 'object' ||
     r.usage === null ||
     Object.keys(r.usage).length !== 2 ||
