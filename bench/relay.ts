@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
+import { rng } from '../test/support/rng.ts';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -486,18 +487,6 @@ async function loadRole(url: string, duration: number, connections: number, size
   await pool.close();
 }
 
-/** mulberry32: a small seeded generator, so that every path gets the same arrival times. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Open loop: requests are issued at scheduled times (Poisson or evenly spaced at `rate`), whether or
  * not earlier ones were answered; when all connections are busy undici queues them, and the wait
@@ -516,7 +505,7 @@ async function openRole(
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1 });
   const body = Buffer.alloc(size, 0x42);
-  const random = seeded(0x5eed);
+  const random = rng(0x5eed);
   const gap = () => (arrivals === 'even' ? 1000 / rate : (-Math.log(1 - random()) * 1000) / rate);
   const lat: number[] = [];
   const lags: number[] = [];

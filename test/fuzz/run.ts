@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isTacitError } from '../../shared/errors.ts';
+import { rng } from '../support/rng.ts';
 
 export interface FuzzTarget {
   name: string;
@@ -41,18 +42,6 @@ function mutate(seed: Uint8Array, rnd: () => number): Uint8Array {
   }
 }
 
-// A small seeded PRNG (mulberry32) so that a finding reproduces from its case number.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const [only, casesArg] = process.argv.slice(2);
 const cases = Number(casesArg ?? 1_000_000);
@@ -61,7 +50,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'ru
   const { targets } = (await import(new URL(`./${file}`, import.meta.url).href)) as { targets: FuzzTarget[] };
   for (const t of targets) {
     if (only !== undefined && !t.name.startsWith(only)) continue;
-    const rnd = prng(0x7ac17);
+    const rnd = rng(0x7ac17);
     const started = Date.now();
     for (let i = 0; i < cases; i++) {
       const seed = t.seeds[i % t.seeds.length] ?? new Uint8Array();

@@ -1,3 +1,6 @@
+import { rng } from '../../support/rng.ts';
+
+export { rng };
 /**
  * The statistics of the leakage suite, small and dependency-free:
  *   - mutualInformation: plug-in estimate I(X;Y) in bits over discrete labels and observations, with
@@ -8,18 +11,6 @@
  *     cross-validation against the majority-class baseline.
  * Randomness is a seeded generator so that every run is reproducible.
  */
-
-/** Mulberry32: a small seeded PRNG (tests only; not for secrets). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffle<T>(xs: readonly T[], random: () => number): T[] {
   const a = [...xs];
