@@ -33,6 +33,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { rng } from '../test/support/rng.ts';
+import { numberFlag, textFlag } from './support/flags.ts';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -56,16 +57,6 @@ interface OpenResult extends LoadResult {
   offered: number;
   /** p99 of how late the generator issued a request after its scheduled time (ms): its own noise. */
   p99LagMs: number;
-}
-
-function flag(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : def;
-}
-
-function textFlag(args: string[], name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
 }
 
 /** Runs `node --import tsx <this file> <role> ...` pinned to `cores`; `next()` gives its next JSON line. */
@@ -246,9 +237,9 @@ export async function main(args: string[]): Promise<void> {
   const arrivals = textFlag(args, 'arrivals', 'poisson');
   if (arrivals !== 'poisson' && arrivals !== 'even') throw new Error('--arrivals must be poisson or even');
   const o: Opts = {
-    duration: flag(args, 'duration', 8),
-    connections: flag(args, 'connections', 64),
-    size: flag(args, 'size', 1024),
+    duration: numberFlag(args, 'duration', 8),
+    connections: numberFlag(args, 'connections', 64),
+    size: numberFlag(args, 'size', 1024),
     rates: textFlag(args, 'rates', '0.35,0.7').split(',').map(Number),
     arrivals,
   };
@@ -427,6 +418,18 @@ async function relayRole(gatewayUrl: string, mode: string): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(0));
 }
 
+/** One POST as a client sends it to the relay; resolves with the status once the body is read. */
+async function postOnce(pool: Pool, path: string, body: Buffer): Promise<number> {
+  const r = await pool.request({
+    path,
+    method: 'POST',
+    headers: { 'content-type': 'message/ohttp-req' },
+    body,
+  });
+  await r.body.arrayBuffer();
+  return r.statusCode;
+}
+
 async function loadRole(url: string, duration: number, connections: number, size: number, name: string) {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1 });
@@ -445,14 +448,7 @@ async function loadRole(url: string, duration: number, connections: number, size
     while (performance.now() < end) {
       const t0 = performance.now();
       try {
-        const r = await pool.request({
-          path: u.pathname,
-          method: 'POST',
-          headers: { 'content-type': 'message/ohttp-req' },
-          body,
-        });
-        await r.body.arrayBuffer();
-        if (r.statusCode !== 200) non2xx++;
+        if ((await postOnce(pool, u.pathname, body)) !== 200) non2xx++;
       } catch {
         errors++;
       }
@@ -515,15 +511,7 @@ async function openRole(
   // Warm-up, unmeasured: first closed loop on every connection (opens them all, compiles undici's
   // parser and the JIT's hot paths; a cold generator stalls for a second or more and its backlog
   // would spill into the window), then a second at the offered rate, then the measured window.
-  const post = async () => {
-    const r = await pool.request({
-      path: u.pathname,
-      method: 'POST',
-      headers: { 'content-type': 'message/ohttp-req' },
-      body,
-    });
-    await r.body.arrayBuffer();
-  };
+  const post = () => postOnce(pool, u.pathname, body);
   await Promise.all(
     Array.from({ length: connections }, async () => {
       for (let i = 0; i < Math.ceil(2_000 / connections); i++) await post().catch(() => {});
@@ -544,11 +532,9 @@ async function openRole(
     const measured = at >= measureFrom;
     if (measured) lags.push(performance.now() - at);
     outstanding++;
-    pool
-      .request({ path: u.pathname, method: 'POST', headers: { 'content-type': 'message/ohttp-req' }, body })
-      .then(async (r) => {
-        await r.body.arrayBuffer();
-        if (measured && r.statusCode !== 200) non2xx++;
+    postOnce(pool, u.pathname, body)
+      .then((status) => {
+        if (measured && status !== 200) non2xx++;
       })
       .catch(() => {
         if (measured) errors++;
