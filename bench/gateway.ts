@@ -28,20 +28,16 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { emptyStore, generateKey, writeStore } from '../gateway/keys/store.ts';
+import { writeFreshStore } from '../gateway/keys/store.ts';
 import { decodeResponse } from '../shared/bhttp/index.ts';
 import { nodePrimitives } from '../shared/hpke/primitives-node.ts';
 import { decodeKeyConfigList, type KeyConfig } from '../shared/keys/index.ts';
 import { encapsulateRequest } from '../shared/ohttp/index.ts';
 import { echoRequest } from './support/echo-request.ts';
+import { numberFlag } from './support/flags.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/tacit.js');
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-}
 
 /** Spawns a process and resolves when a stdout JSON line satisfies `ready`. */
 function start(
@@ -197,14 +193,12 @@ function pool2(rs: Result[]): Result {
 const cpuSum = (r: Result): number => r.cpuUs.loadgen + r.cpuUs.relay + r.cpuUs.target;
 
 export async function main(args: string[]): Promise<void> {
-  const seconds = arg(args, 'seconds', 6);
-  const concurrency = arg(args, 'concurrency', 32);
-  const size = arg(args, 'size', 1024);
+  const seconds = numberFlag(args, 'seconds', 6);
+  const concurrency = numberFlag(args, 'concurrency', 32);
+  const size = numberFlag(args, 'size', 1024);
   const dir = mkdtempSync(join(tmpdir(), 'tacit-bench-'));
   const keysFile = join(dir, 'keys.json');
-  const store = emptyStore();
-  store.keys.push(await generateKey({ keyId: 1 }));
-  writeStore(keysFile, store);
+  await writeFreshStore(keysFile);
 
   const procs: ChildProcess[] = [];
   try {
@@ -306,11 +300,11 @@ export async function main(args: string[]): Promise<void> {
       await exchange(req);
       return true;
     };
-    const aheadCount = arg(args, 'ahead', 6000);
+    const aheadCount = numberFlag(args, 'ahead', 6000);
 
     // Rounds alternate the two modes, so that a load spike from elsewhere on the machine hits both
     // alike rather than one of them; the rounds of a mode are then pooled.
-    const rounds = arg(args, 'rounds', 2);
+    const rounds = numberFlag(args, 'rounds', 2);
     const plainPids = { relay: relay.child.pid!, target: echo.child.pid! };
     const ohttpPids = { relay: relay.child.pid!, target: gw.child.pid! };
     const per: { plain: Result[]; ohttp: Result[]; ahead: Result[] } = { plain: [], ohttp: [], ahead: [] };

@@ -36,7 +36,7 @@ import { Pool } from 'undici';
 import { createTrustVerifier } from '../client/verify/index.ts';
 import { createDevAttester } from '../enclave/attestation/index.ts';
 import { buildConfig } from '../gateway/config.ts';
-import { emptyStore, generateKey, writeStore } from '../gateway/keys/store.ts';
+import { writeFreshStore } from '../gateway/keys/store.ts';
 import { type RunningGateway, startGateway } from '../gateway/server.ts';
 import type { GatewayTrust } from '../gateway/trust/wire.ts';
 import { decodeRequest, decodeResponse } from '../shared/bhttp/index.ts';
@@ -45,11 +45,7 @@ import { decodeKeyConfigList } from '../shared/keys/index.ts';
 import { encapsulateRequest } from '../shared/ohttp/index.ts';
 import { RECEIPT_FIELD } from '../shared/receipt/field.ts';
 import { echoRequest } from './support/echo-request.ts';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-}
+import { numberFlag } from './support/flags.ts';
 
 interface Round {
   mode: string;
@@ -181,15 +177,13 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 export async function main(args: string[]): Promise<void> {
-  const seconds = arg(args, 'seconds', 3);
-  const rounds = arg(args, 'rounds', 5);
-  const concurrency = arg(args, 'concurrency', 32);
-  const size = arg(args, 'size', 1024);
+  const seconds = numberFlag(args, 'seconds', 3);
+  const rounds = numberFlag(args, 'rounds', 5);
+  const concurrency = numberFlag(args, 'concurrency', 32);
+  const size = numberFlag(args, 'size', 1024);
   const dir = mkdtempSync(join(tmpdir(), 'tacit-bench-trust-'));
   const keysFile = join(dir, 'keys.json');
-  const store = emptyStore();
-  store.keys.push(await generateKey({ keyId: 1 }));
-  writeStore(keysFile, store);
+  await writeFreshStore(keysFile);
   const { config, errors } = buildConfig(
     ['--keys', keysFile, '--model', 'echo', '--port', '0', '--max-concurrent', '1024', '--shaping', 'off'],
     {},

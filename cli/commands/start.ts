@@ -32,7 +32,7 @@ export const command: Command = {
     const { join } = await import('node:path');
     const { default: pino } = await import('pino');
     const { buildConfig } = await import('../../gateway/config.ts');
-    const { emptyStore, generateKey, writeStore } = await import('../../gateway/keys/store.ts');
+    const { writeFreshStore } = await import('../../gateway/keys/store.ts');
     const { startGateway } = await import('../../gateway/server.ts');
     const { buildRelayConfig } = await import('../../relay/config.ts');
     const { startRelay } = await import('../../relay/server.ts');
@@ -40,9 +40,7 @@ export const command: Command = {
     // Fresh keys every time, in a private temporary directory (mode 0700) removed on exit.
     const dir = mkdtempSync(join(tmpdir(), 'tacit-start-'));
     const keysFile = join(dir, 'keys.json');
-    const store = emptyStore();
-    store.keys.push(await generateKey({ keyId: 1 }));
-    writeStore(keysFile, store);
+    await writeFreshStore(keysFile);
 
     const gwArgs = [
       '--host',

@@ -141,6 +141,13 @@ export async function generateKey(opts: {
   return { ...ohttpKeyToJson(key), createdAt: (opts.now ?? new Date()).toISOString() };
 }
 
+/** Writes a new store at `path` with a fresh default key per id (`tacit start`, tests, benches). */
+export async function writeFreshStore(path: string, keyIds: readonly number[] = [1]): Promise<void> {
+  const store = emptyStore();
+  for (const keyId of keyIds) store.keys.push(await generateKey({ keyId }));
+  writeStore(path, store);
+}
+
 export function toOhttpKey(k: StoredKey): OhttpKey {
   return ohttpKeyFromJson(k);
 }

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevAttester } from '../../enclave/attestation/index.ts';
 import { buildConfig } from '../../gateway/config.ts';
 import { type RunningGateway, startGateway } from '../../gateway/server.ts';
-import { fetchKeys, ohttp, type Send } from '../gateway/support/harness.ts';
+import { fetchKeys, keyStoreFile, ohttp, type Send } from '../gateway/support/harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tacit-log-audit-'));
 let gw: RunningGateway;
@@ -27,11 +27,7 @@ beforeAll(async () => {
     measurement: 'cd'.repeat(32),
     platformKey: join(dir, 'platform.key'),
   });
-  const keysFile = join(dir, 'keys.json');
-  const { emptyStore, generateKey, writeStore } = await import('../../gateway/keys/store.ts');
-  const store = emptyStore();
-  store.keys.push(await generateKey({ keyId: 3 }));
-  writeStore(keysFile, store);
+  const keysFile = await keyStoreFile([3]);
   const { config, errors } = buildConfig(
     ['--keys', keysFile, '--port', '0', '--model', 'echo', '--shaping', 'off', '--max-concurrent', '64'],
     {},

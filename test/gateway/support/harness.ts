@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { buildConfig, type GatewayConfig } from '../../../gateway/config.ts';
 import { createGateway, type Gateway } from '../../../gateway/gateway.ts';
-import { emptyStore, generateKey, writeStore } from '../../../gateway/keys/store.ts';
+import { writeFreshStore } from '../../../gateway/keys/store.ts';
 import type { FetchLike } from '../../../gateway/targets.ts';
 import {
   decodeResponse,
@@ -26,9 +26,7 @@ export type Send = (path: string, init: RequestInit) => Promise<Response>;
 
 export async function keyStoreFile(keyIds: number[] = [1]): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'tacit-gw-')), 'keys.json');
-  const store = emptyStore();
-  for (const keyId of keyIds) store.keys.push(await generateKey({ keyId }));
-  writeStore(path, store);
+  await writeFreshStore(path, keyIds);
   return path;
 }
 
