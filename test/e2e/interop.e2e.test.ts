@@ -124,33 +124,48 @@ const suite = new RefSuite({
   aead: new Aes128Gcm(),
 });
 
+/** Nk of AES-128-GCM, larger than its Nn (12): the response nonce's length (RFC 9458 4.4). */
+const NK = 16;
+const RESPONSE_LABEL = enc.encode('message/bhttp response');
+/** RFC 9458 4.3: the HPKE info, "message/bhttp request", a zero byte, then the header. */
+const requestInfo = (hdr: Uint8Array) => new Uint8Array([...enc.encode('message/bhttp request'), 0, ...hdr]);
+
+async function hmacSha256(
+  key: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const k = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', k, data));
+}
+
+/**
+ * RFC 9458 4.4, both ends: prk = Extract(enc || response_nonce, secret), then the AES key and nonce
+ * expanded from it (one HMAC block each), with WebCrypto's HMAC directly.
+ */
+async function responseAead(
+  secret: Uint8Array<ArrayBuffer>,
+  encKey: Uint8Array,
+  responseNonce: Uint8Array,
+  usage: 'encrypt' | 'decrypt',
+): Promise<{ key: CryptoKey; iv: Uint8Array<ArrayBuffer> }> {
+  const prk = await hmacSha256(new Uint8Array([...encKey, ...responseNonce]), secret);
+  const raw = (await hmacSha256(prk, new Uint8Array([...enc.encode('key'), 1]))).slice(0, NK);
+  const iv = (await hmacSha256(prk, new Uint8Array([...enc.encode('nonce'), 1]))).slice(0, 12);
+  return { key: await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, [usage]), iv };
+}
+
 async function encapsulate(config: { keyId: number; publicKey: Uint8Array }, bhttp: Uint8Array) {
   const hdr = new Uint8Array([config.keyId, 0, KEM_X25519, 0, KDF_SHA256, 0, AEAD_AES128GCM]);
-  const info = new Uint8Array([...enc.encode('message/bhttp request'), 0, ...hdr]);
+  const info = requestInfo(hdr);
   const recipientPublicKey = await suite.kem.deserializePublicKey(config.publicKey.slice().buffer);
   const sender = await suite.createSenderContext({ recipientPublicKey, info });
   const ct = new Uint8Array(await sender.seal(bhttp.slice().buffer));
   const encKey = new Uint8Array(sender.enc);
   const body = new Uint8Array([...hdr, ...encKey, ...ct]);
   const open = async (res: Uint8Array<ArrayBuffer>): Promise<Uint8Array> => {
-    const nk = 16; // AES-128-GCM: Nk = 16 > Nn = 12
-    const secret = new Uint8Array(await sender.export(enc.encode('message/bhttp response').buffer, nk));
-    const responseNonce = res.subarray(0, nk);
-    const salt = new Uint8Array([...encKey, ...responseNonce]);
-    // HKDF-Extract(salt, secret) then Expand "key" / "nonce", with WebCrypto's HMAC directly.
-    const hmac = async (key: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>) =>
-      new Uint8Array(
-        await crypto.subtle.sign(
-          'HMAC',
-          await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-          data,
-        ),
-      );
-    const prk = await hmac(salt, secret);
-    const key = (await hmac(prk, new Uint8Array([...enc.encode('key'), 1]))).subarray(0, 16);
-    const nonce = (await hmac(prk, new Uint8Array([...enc.encode('nonce'), 1]))).subarray(0, 12);
-    const aes = await crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['decrypt']);
-    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce }, aes, res.subarray(nk)));
+    const secret = new Uint8Array(await sender.export(RESPONSE_LABEL.buffer, NK));
+    const { key, iv } = await responseAead(secret, encKey, res.subarray(0, NK), 'decrypt');
+    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, res.subarray(NK)));
   };
   return { body, open };
 }
@@ -210,19 +225,11 @@ async function minimalGateway(keyId: number): Promise<Server> {
   const pk = new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey));
   const config = new Uint8Array([keyId, 0, KEM_X25519, ...pk, 0, 4, 0, KDF_SHA256, 0, AEAD_AES128GCM]);
   const list = new Uint8Array([0, config.length, ...config]);
-  const hmac = async (key: Uint8Array<ArrayBuffer>, data: Uint8Array<ArrayBuffer>) =>
-    new Uint8Array(
-      await crypto.subtle.sign(
-        'HMAC',
-        await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-        data,
-      ),
-    );
   const answer = async (body: Uint8Array<ArrayBuffer>): Promise<Uint8Array> => {
     const hdr = body.subarray(0, 7);
     if (hdr[0] !== keyId) throw new Error('unknown key');
     const encKey = body.slice(7, 39);
-    const info = new Uint8Array([...enc.encode('message/bhttp request'), 0, ...hdr]);
+    const info = requestInfo(hdr);
     const recipient = await suite.createRecipientContext({ recipientKey: keyPair, enc: encKey.buffer, info });
     const req = parseBhttpRequest(new Uint8Array(await recipient.open(body.slice(39).buffer)));
     const inner = bhttpResponseBytes(
@@ -230,13 +237,10 @@ async function minimalGateway(keyId: number): Promise<Server> {
       'text/plain',
       enc.encode(`independent ${req.method} ${req.path} ${dec.decode(req.content)}`),
     );
-    const secret = new Uint8Array(await recipient.export(enc.encode('message/bhttp response').buffer, 16));
-    const responseNonce = new Uint8Array(randomBytes(16));
-    const prk = await hmac(new Uint8Array([...encKey, ...responseNonce]), secret);
-    const key = (await hmac(prk, new Uint8Array([...enc.encode('key'), 1]))).slice(0, 16);
-    const nonce = (await hmac(prk, new Uint8Array([...enc.encode('nonce'), 1]))).slice(0, 12);
-    const aes = await crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt']);
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, aes, inner));
+    const secret = new Uint8Array(await recipient.export(RESPONSE_LABEL.buffer, NK));
+    const responseNonce = new Uint8Array(randomBytes(NK));
+    const { key, iv } = await responseAead(secret, encKey, responseNonce, 'encrypt');
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, inner));
     return new Uint8Array([...responseNonce, ...ct]);
   };
   return createServer((req, res) => {
