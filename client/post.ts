@@ -1,5 +1,6 @@
 /** The outer hop: one POST of an encapsulated body to the relay, and the checks on what comes back. */
 import { TacitError } from '../shared/errors.ts';
+import { mediaTypeOf } from '../shared/media-type.ts';
 import type { SendContext } from './client.ts';
 import { outerError } from './errors.ts';
 
@@ -27,7 +28,7 @@ export async function post(
     throw new TacitError('ERR_TRANSPORT', `relay ${ctx.relay.origin} unreachable`, { cause });
   }
   if (!res.ok) throw await outerError(res);
-  const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(res.headers.get('content-type'));
   if (type !== expect) {
     await res.body?.cancel();
     throw new TacitError('ERR_TRANSPORT', `relay answered ${type || 'no content type'}, expected ${expect}`);

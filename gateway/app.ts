@@ -8,9 +8,10 @@
  */
 import { Hono } from 'hono';
 import { encodeKeyConfigList } from '../shared/keys/index.ts';
+import { mediaTypeOf } from '../shared/media-type.ts';
 import { METRICS_CONTENT_TYPE } from '../shared/metrics.ts';
 import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
-import { clearProblem, errorSummary, type GatewayDeps, handleOhttpRequest, mediaType } from './handle.ts';
+import { clearProblem, errorSummary, type GatewayDeps, handleOhttpRequest } from './handle.ts';
 
 export type ChunkedHandler = (deps: GatewayDeps, req: Request) => Promise<Response>;
 
@@ -36,7 +37,7 @@ export function createGatewayApp(deps: GatewayDeps, chunked?: ChunkedHandler): H
   });
 
   app.post('/gateway', (c) => {
-    const type = mediaType(c.req.raw);
+    const type = mediaTypeOf(c.req.header('content-type'));
     if (type === MEDIA_TYPES.request) return handleOhttpRequest(deps, c.req.raw);
     if (type === MEDIA_TYPES.chunkedRequest && chunked !== undefined) return chunked(deps, c.req.raw);
     deps.metrics.requests.inc(1, { outcome: 'unsupported_media_type' });

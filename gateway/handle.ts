@@ -49,10 +49,6 @@ export const MAX_RESPONSE_BYTES = 64 << 20;
 /** RFC 9458 6.5: the text of the example response, with the problem type registered there. */
 export const DATE_PROBLEM_TITLE = 'date field in request outside of acceptable range';
 
-export function mediaType(req: Request): string {
-  return (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
 /** An outer response as plain parts, so that both edges (hono, and server.ts's direct path) send it. */
 export interface OuterAnswer {
   status: number;

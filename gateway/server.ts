@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { mediaTypeOf } from '../shared/media-type.ts';
 import { MEDIA_TYPES } from '../shared/ohttp/constants.ts';
 import { createGateway, type Gateway, type GatewayOptions } from './gateway.ts';
 import { answerEncapsulated, clearProblemParts, errorSummary, type OuterAnswer } from './handle.ts';
@@ -32,7 +33,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const viaHono = getRequestListener(gateway.app.fetch);
   const server: Server = createServer((req, res) => {
     const hot = req.method === 'POST' && req.url === '/gateway';
-    if (hot && mediaType(req.headers['content-type']) === MEDIA_TYPES.request) direct(gateway, req, res);
+    if (hot && mediaTypeOf(req.headers['content-type']) === MEDIA_TYPES.request) direct(gateway, req, res);
     else void viaHono(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -76,10 +77,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     close: shut,
   };
-}
-
-function mediaType(v: string | undefined): string {
-  return (v ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 function send(res: ServerResponse, a: OuterAnswer): void {

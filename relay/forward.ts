@@ -16,6 +16,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Readable, Transform } from 'node:stream';
+import { mediaTypeOf } from '../shared/media-type.ts';
 import { Exchange } from './exchange.ts';
 import { clientAddress, clientKey } from './rate-limit.ts';
 import { sendProblem } from './reply.ts';
@@ -33,8 +34,7 @@ const CHUNKED_HEADERS: string[] = ['content-type', OHTTP_CHUNKED_REQ, 'increment
 export function mediaType(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   if (v === OHTTP_REQ || v === OHTTP_CHUNKED_REQ) return v; // the common case, no allocation
-  const semi = v.indexOf(';');
-  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+  return mediaTypeOf(v);
 }
 
 export function forward(req: IncomingMessage, res: ServerResponse, up: Upstream, s: RelayState): void {

@@ -8,6 +8,7 @@
  * once per lifetime, and fetches are single-flight so that concurrent misses cause one fetch.
  */
 import { request } from 'undici';
+import { mediaTypeOf } from '../shared/media-type.ts';
 import type { RelayConfig } from './config.ts';
 import type { RelayMetrics } from './metrics.ts';
 
@@ -74,10 +75,7 @@ export class KeyCache {
         }
         chunks.push(c);
       }
-      const type = String(r.headers['content-type'] ?? '')
-        .split(';')[0]!
-        .trim()
-        .toLowerCase();
+      const type = mediaTypeOf(String(r.headers['content-type'] ?? ''));
       if (r.statusCode !== 200 || type !== OHTTP_KEYS || n === 0) throw new Error('not a key list');
       const ttl = cacheLifetime(r.headers['cache-control'], this.#config);
       const entry = { body: new Uint8Array(Buffer.concat(chunks, n)), expiresAt: this.#now() + ttl * 1000 };

@@ -14,6 +14,7 @@
  */
 import type { Field, ResponseHead } from '../../shared/bhttp/index.ts';
 import { StreamEncoder } from '../../shared/bhttp/index.ts';
+import { mediaTypeOf } from '../../shared/media-type.ts';
 import type { PaddingPolicy } from '../../shared/padding/index.ts';
 import { type CellContent, CellFramer } from './cells.ts';
 import { realClock, type ShapingClock } from './clock.ts';
@@ -39,7 +40,7 @@ export interface PacedInput {
 /** Server-sent events get comment filler; anything else is released whole (cells.ts). */
 export function contentKind(head: ResponseHead): CellContent {
   const ct = head.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
-  return ct.split(';')[0]!.trim().toLowerCase() === 'text/event-stream' ? 'sse' : 'opaque';
+  return mediaTypeOf(ct) === 'text/event-stream' ? 'sse' : 'opaque';
 }
 
 /**

@@ -5,6 +5,8 @@
  * on the wire differ from the target's while the events do not. Both sides commit to the events with
  * this one filter: the gateway before shaping, the client after.
  */
+import { mediaTypeOf } from '../media-type.ts';
+
 const LF = 0x0a;
 const COLON = 0x3a;
 
@@ -36,7 +38,7 @@ export class SseCommentFilter {
 }
 
 export function isEventStream(contentType: string | null): boolean {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'text/event-stream';
+  return mediaTypeOf(contentType) === 'text/event-stream';
 }
 
 /** The committed form of a whole body. */
