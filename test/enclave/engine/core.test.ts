@@ -7,6 +7,7 @@ import { EngineError } from '../../../enclave/engine/types.ts';
 import { fcParams } from '../../support/seed.ts';
 import { drain, expected, params, submit } from './support/drive.ts';
 import { FAKE_SHAPE, FakeRunner } from './support/fake-runner.ts';
+import { stressOptions } from './support/stress.ts';
 
 const BLOCK = bytesPerBlock(FAKE_SHAPE);
 const make = (blocks: number, extra: ConstructorParameters<typeof EngineCore>[1] = {}): EngineCore =>
@@ -236,19 +237,7 @@ describe('EngineCore', () => {
     const seen = { swap: 0, recompute: 0, restores: 0, offloads: 0, prefixHits: 0 };
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
-        const core = make(sc.blocks, {
-          hostOffloadBytes: sc.hostBlocks * BLOCK,
-          swapThresholdTokens: sc.swapAt,
-          // No growth kept free at admission, so that the pool runs dry and preemption is exercised.
-          admissionLookahead: 0,
-          plan: {
-            ...DEFAULT_PLAN,
-            prefillChunk: sc.chunk,
-            tokenBudget: sc.budget,
-            maxBatch: sc.maxBatch,
-            prefillFloor: 1,
-          },
-        });
+        const core = make(sc.blocks, stressOptions(sc, BLOCK));
         const context = new Map<string, number[]>();
         try {
           for (const wave of sc.waves) {

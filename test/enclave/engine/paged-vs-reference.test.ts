@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineCore } from '../../../enclave/engine/core.ts';
 import { bytesPerBlock } from '../../../enclave/engine/kv-memory.ts';
 import { OnnxRunner } from '../../../enclave/engine/onnx-runner.ts';
-import { DEFAULT_PLAN } from '../../../enclave/engine/scheduler.ts';
 import { builtinConfig, builtinWeights, loadModel, referenceLogits } from '../../../enclave/model/index.ts';
 import { fcParams } from '../../support/seed.ts';
 import { drain, params, submit } from './support/drive.ts';
+import { stressOptions } from './support/stress.ts';
 
 let runner: OnnxRunner;
 const config = builtinConfig('tiny');
@@ -58,19 +58,8 @@ describe('paged engine vs full recomputation (tiny model)', () => {
     let checked = 0;
     await fc.assert(
       fc.asyncProperty(scenario, async (sc) => {
-        const core = new EngineCore(runner, {
-          kvMemoryBytes: sc.blocks * BLOCK,
-          hostOffloadBytes: sc.hostBlocks * BLOCK,
-          swapThresholdTokens: sc.swapAt,
-          admissionLookahead: 0, // let the pool run dry: preemption paths must match the reference too
-          plan: {
-            ...DEFAULT_PLAN,
-            prefillChunk: sc.chunk,
-            tokenBudget: sc.budget,
-            maxBatch: sc.maxBatch,
-            prefillFloor: 1,
-          },
-        });
+        // The pool runs dry: preemption paths must match the reference too.
+        const core = new EngineCore(runner, stressOptions(sc, BLOCK));
         const context = new Map<string, number[]>();
         try {
           for (const wave of sc.waves) {
