@@ -11,8 +11,8 @@ import {
 } from '../../../shared/attestation/dev.ts';
 import { verifyAttestation } from '../../../shared/attestation/verify.ts';
 import { bytesToHex, fromBase64, hexToBytes } from '../../../shared/bytes.ts';
-import { isTacitError } from '../../../shared/errors.ts';
 import { ed25519PublicKeyOfSeed, importEd25519Seed } from '../../../shared/note/keys.ts';
+import { tacitRejection } from '../../support/errors.ts';
 import { fcParams } from '../../support/seed.ts';
 import { loadVectorText } from '../../support/vectors.ts';
 
@@ -33,13 +33,8 @@ async function setup() {
 }
 
 async function reason(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isTacitError(e)).toBe(true);
-    return (e as { reason?: string; code: string }).reason ?? (e as { code: string }).code;
-  }
-  throw new Error('expected a rejection');
+  const e = await tacitRejection(p);
+  return (e as { reason?: string }).reason ?? e.code;
 }
 
 describe('dev attestation', () => {

@@ -13,6 +13,7 @@ import {
   parseVerifierKey,
 } from '../../../shared/note/keys.ts';
 import { openNote, parseNote, signNote } from '../../../shared/note/note.ts';
+import { rejectionCode } from '../../support/errors.ts';
 import { fcParams } from '../../support/seed.ts';
 import { loadVector } from '../../support/vectors.ts';
 
@@ -27,16 +28,6 @@ interface NoteVector {
   full_note: string;
 }
 const v = loadVector<NoteVector>('signed-note-vector.json');
-
-async function rejects(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isTacitError(e)).toBe(true);
-    return (e as { code: string }).code;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('signed note known answer (PeterNeumann)', () => {
   it('derives the key id and verifier key from name and public key', async () => {
@@ -60,12 +51,14 @@ describe('signed note known answer (PeterNeumann)', () => {
 
   it('rejects a changed text, and a note with no known signer', async () => {
     const verifier = await parseVerifierKey(v.verifier_key);
-    expect(await rejects(openNote(v.full_note.replace('answer', 'Answer'), [verifier]))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(openNote(v.full_note.replace('answer', 'Answer'), [verifier]))).toBe(
+      'ERR_VERIFY',
+    );
     const other = await parseVerifierKey(
       (await generateNoteKey('PeterNeumann', new Uint8Array(32).fill(7))).verifierKey,
     );
-    expect(await rejects(openNote(v.full_note, [other]))).toBe('ERR_VERIFY');
-    expect(await rejects(openNote(v.full_note, []))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(openNote(v.full_note, [other]))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(openNote(v.full_note, []))).toBe('ERR_VERIFY');
   });
 
   it('ignores signatures from unknown keys, even with a known name', async () => {
@@ -88,7 +81,7 @@ describe('signed note known answer (PeterNeumann)', () => {
     const note = await signNote('hello\n', [sa], [forged]);
     const verifiers = await Promise.all([parseVerifierKey(a.verifierKey), parseVerifierKey(b.verifierKey)]);
     await openNote(good, verifiers);
-    expect(await rejects(openNote(note, verifiers))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(openNote(note, verifiers))).toBe('ERR_VERIFY');
   });
 });
 
@@ -120,8 +113,8 @@ describe('signed note format rules', () => {
 
   it('refuses to sign text without a final newline or with control characters', async () => {
     const s = await parseSignerKey(v.signer_key_test_only);
-    expect(await rejects(signNote('no newline', [s]))).toBe('ERR_MALFORMED');
-    expect(await rejects(signNote('bell\u0007\n', [s]))).toBe('ERR_MALFORMED');
+    expect(await rejectionCode(signNote('no newline', [s]))).toBe('ERR_MALFORMED');
+    expect(await rejectionCode(signNote('bell\u0007\n', [s]))).toBe('ERR_MALFORMED');
   });
 
   it('rejects malformed verifier keys', async () => {
@@ -131,7 +124,7 @@ describe('signed note format rules', () => {
       'PeterNeumann+c74f20a3',
       `Peter Neumann+${v.verifier_key.split('+').slice(1).join('+')}`,
     ]) {
-      expect(await rejects(parseVerifierKey(k))).toBe('ERR_MALFORMED');
+      expect(await rejectionCode(parseVerifierKey(k))).toBe('ERR_MALFORMED');
     }
   });
 });
@@ -144,7 +137,7 @@ describe('signed note properties', () => {
       fc.asyncProperty(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), async (i, x) => {
         const t = bytes.slice();
         t[i]! ^= x;
-        const code = await rejects(openNote(t, [verifier]));
+        const code = await rejectionCode(openNote(t, [verifier]));
         expect(['ERR_MALFORMED', 'ERR_VERIFY']).toContain(code);
       }),
       fcParams(300),

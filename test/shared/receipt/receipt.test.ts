@@ -22,6 +22,7 @@ import {
   receiptKeyId,
   signReceipt,
 } from '../../../shared/receipt/receipt.ts';
+import { rejectionCode } from '../../support/errors.ts';
 import { fcParams } from '../../support/seed.ts';
 
 const seed = new Uint8Array(32).fill(0x11);
@@ -46,16 +47,6 @@ async function fixture() {
   };
   const { canonical, signature } = await signReceipt(receipt, await importEd25519Seed(seed));
   return { publicKey, receipt, canonical, signature, field: encodeReceiptField(canonical, signature, salt) };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isTacitError(e)).toBe(true);
-    return (e as { code: string }).code;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('receipt encoding', () => {
@@ -135,15 +126,17 @@ describe('receipt verification', () => {
 
   it('rejects a different request or response body, another key, or a missing salt', async () => {
     const { publicKey, canonical, signature, field } = await fixture();
-    expect(await code(verifyReceipt(field, { publicKey, request: utf8.encode('other') }))).toBe('ERR_VERIFY');
-    expect(await code(verifyReceipt(field, { publicKey, response: response.subarray(1) }))).toBe(
+    expect(await rejectionCode(verifyReceipt(field, { publicKey, request: utf8.encode('other') }))).toBe(
+      'ERR_VERIFY',
+    );
+    expect(await rejectionCode(verifyReceipt(field, { publicKey, response: response.subarray(1) }))).toBe(
       'ERR_VERIFY',
     );
     const other = await ed25519PublicKeyOfSeed(new Uint8Array(32).fill(0x22));
-    expect(await code(verifyReceipt(field, { publicKey: other }))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(verifyReceipt(field, { publicKey: other }))).toBe('ERR_VERIFY');
     const noSalt = encodeReceiptField(canonical, signature);
     await verifyReceipt(noSalt, { publicKey });
-    expect(await code(verifyReceipt(noSalt, { publicKey, request }))).toBe('ERR_VERIFY');
+    expect(await rejectionCode(verifyReceipt(noSalt, { publicKey, request }))).toBe('ERR_VERIFY');
   });
 
   it('logs the signed receipt without its salt', async () => {
@@ -163,7 +156,7 @@ describe('receipt verification', () => {
         fc.pre(c !== field[i]);
         const t = field.slice(0, i) + c + field.slice(i + 1);
         expect(['ERR_VERIFY', 'ERR_MALFORMED']).toContain(
-          await code(verifyReceipt(t, { publicKey, request, response })),
+          await rejectionCode(verifyReceipt(t, { publicKey, request, response })),
         );
       }),
       fcParams(300),
