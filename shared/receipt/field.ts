@@ -4,17 +4,20 @@
  * follow the content, so the receipt can cover a body that was not known when headers were sent).
  * Either way it travels inside the OHTTP encryption; the gateway never copies it outside.
  *
- *   value = b64url(canonical receipt) "." b64url(Ed25519 signature) [ "." b64url(salt) ]
+ *   value = b64url(canonical receipt) "." b64url(signature) [ "." b64url(salt) ]
  *
+ * The signature is an Ed25519 signature over the receipt alone, or a batch signature: one signature
+ * over many receipts' Merkle root, with this receipt's audit path (batch.ts).
  * The salt part goes to the client only. The log entry is the same form without it: a signed,
  * self-authenticating receipt that reveals nothing the commitments hide.
  */
 import { equalBytes, utf8 } from '../bytes.ts';
 import { malformed, TacitError } from '../errors.ts';
 import { decodeBase64Url, encodeBase64Url } from '../note/base64.ts';
-import { ed25519Verify, importEd25519PublicKey } from '../note/keys.ts';
+import { importEd25519PublicKey } from '../note/keys.ts';
+import { decodeBatchSignature, SIGNATURE_SIZE, verifyReceiptSignature } from './batch.ts';
 import { parseReceipt } from './parse.ts';
-import { commit, type Receipt, receiptKeyId, SALT_SIZE, signingInput } from './receipt.ts';
+import { commit, type Receipt, receiptKeyId, SALT_SIZE } from './receipt.ts';
 
 /** Field name, lowercase as Binary HTTP (RFC 9292 3.4) and HTTP/2+ carry it. */
 export const RECEIPT_FIELD = 'tacit-receipt';
@@ -22,6 +25,7 @@ export const RECEIPT_FIELD = 'tacit-receipt';
 export interface SignedReceipt {
   readonly receipt: Receipt;
   readonly canonical: Uint8Array;
+  /** Either form of batch.ts: 64 bytes alone, or a batch signature with its audit path. */
   readonly signature: Uint8Array;
   /** Present on the client's copy only. */
   readonly salt?: Uint8Array;
@@ -40,7 +44,7 @@ export function decodeReceiptField(value: string): SignedReceipt {
   if (parts.length !== 2 && parts.length !== 3) throw malformed('receipt field');
   const canonical = decodeBase64Url(parts[0]!, 'receipt');
   const signature = decodeBase64Url(parts[1]!, 'receipt signature');
-  if (signature.length !== 64) throw malformed('receipt signature (not 64 bytes)');
+  if (signature.length !== SIGNATURE_SIZE) decodeBatchSignature(signature); // checks the batch form's shape
   const salt = parts[2] === undefined ? undefined : decodeBase64Url(parts[2], 'receipt salt');
   if (salt && salt.length !== SALT_SIZE) throw malformed('receipt salt (not 32 bytes)');
   return { receipt: parseReceipt(canonical), canonical, signature, ...(salt ? { salt } : {}) };
@@ -70,7 +74,7 @@ export async function verifyReceipt(signed: SignedReceipt | string, check: Recei
     throw new TacitError('ERR_VERIFY', 'receipt is signed by another key');
   }
   const key = await importEd25519PublicKey(check.publicKey);
-  if (!(await ed25519Verify(key, signingInput(s.canonical), s.signature))) {
+  if (!(await verifyReceiptSignature(key, s.canonical, s.signature))) {
     throw new TacitError('ERR_VERIFY', 'receipt signature does not verify');
   }
   for (const label of ['request', 'response'] as const) {
