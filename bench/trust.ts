@@ -227,6 +227,7 @@ export async function main(args: string[]): Promise<void> {
     for (const s of samples) await follower.proveInclusion(await v.checkReceipt(s.field, s.req, s.body));
     const logSize = log().size;
     const syncs = log().syncs;
+    const signatures = trusted.gateway.deps.trust!.trust.issuer.signatures;
 
     const summary = (rs: readonly Round[]) => {
       const requests = rs.reduce((a, x) => a + x.requests, 0);
@@ -303,14 +304,15 @@ export async function main(args: string[]): Promise<void> {
         `(path/signature: ${(pathMicros / signMicros).toFixed(2)})`,
     );
     console.log(
-      `log: ${logSize} entries in ${syncs} syncs (${(logSize / Math.max(1, syncs)).toFixed(1)} per sync); ` +
+      `log: ${logSize} entries in ${syncs} syncs (${(logSize / Math.max(1, syncs)).toFixed(1)} per sync), ` +
+        `signed with ${signatures} batch signatures (${(logSize / Math.max(1, signatures)).toFixed(1)} receipts each); ` +
         `${samples.length} sampled receipts verified in full with inclusion proofs`,
     );
     const out = new URL('./results/', import.meta.url).pathname;
     mkdirSync(out, { recursive: true });
     writeFileSync(
       join(out, 'trust.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, pairs, median: med, ratio, cpuRatio, receiptMicros, signMicros, pathMicros, logSize, syncs, verifiedSamples: samples.length }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), seconds, rounds, concurrency, size, table, pairs, median: med, ratio, cpuRatio, receiptMicros, signMicros, pathMicros, logSize, syncs, signatures, verifiedSamples: samples.length }, null, 2)}\n`,
     );
   } finally {
     await plain.close();

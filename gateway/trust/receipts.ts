@@ -4,9 +4,15 @@
  * (a bare hash would let anyone confirm a guessed prompt), signs the receipt with the attested receipt
  * key, appends the signed receipt (without the salt) to the transparency log, and waits until the log
  * has synced it. Only then does the receipt, with its salt, go into the encrypted answer.
+ *
+ * Batches: receipts are signed and logged together, one signature and one durable write for all the
+ * answers that finished while the previous write was in flight or in the same turn of the event loop
+ * (shared/receipt/batch.ts, batch-sign.ts). A lone answer is signed alone and waits for nothing more
+ * than before: the log's write waited for the same check phase.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { invalidArgument } from '../../shared/errors.ts';
+import { MAX_BATCH_SIZE } from '../../shared/receipt/batch.ts';
 import {
   bucketTokens,
   canonicalReceiptText,
@@ -16,6 +22,7 @@ import {
   type SamplingValue,
   SIGNING_PREFIX_TEXT,
 } from '../../shared/receipt/receipt.ts';
+import { signBatch } from './batch-sign.ts';
 import type { Ed25519Signer } from './keys.ts';
 import type { TransparencyLog } from './log/log.ts';
 
@@ -78,10 +85,22 @@ export interface ReceiptIssuerOptions {
   now?: () => number;
 }
 
+/** A receipt waiting for its batch: everything but its log index, which the batch hands out. */
+interface Pending {
+  readonly receipt: Omit<Receipt, 'logIndex'>;
+  readonly salt: string;
+  readonly resolve: (field: string) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 export class ReceiptIssuer {
   /** Fresh random bytes, handed out 32 at a time and never twice; a new block on each refill. */
   private salts = Buffer.alloc(0);
   private saltsUsed = 0;
+  private pending: Pending[] = [];
+  private running = false;
+  /** Signatures made since start: receipts per signature is the batching factor (bench/trust). */
+  signatures = 0;
 
   constructor(private readonly opts: ReceiptIssuerOptions) {}
 
@@ -100,39 +119,65 @@ export class ReceiptIssuer {
    * durable. Rejects if the log cannot store it: then the answer must not be sent as verified.
    *
    * The wire forms are those of shared/receipt (`canonicalReceipt`, `signingInput`,
-   * `receiptLogEntry`, `encodeReceiptField`), built here with one UTF-8 encoding and Node's native
-   * base64url because this runs once per answer; test/trust/receipts.test.ts checks them byte for byte.
+   * `receiptLogEntry`, `encodeReceiptField`, batch.ts), built here with one UTF-8 encoding and Node's
+   * native base64url because this runs once per answer; test/trust/receipts.test.ts checks them byte
+   * for byte.
    */
-  async issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
-    const { signer, kid, measurement, log } = this.opts;
-    const time = coarseTime((this.opts.now ?? Date.now)());
-    const request = draft.request.digest();
-    const response = draft.response.digest();
-    let entry = '';
-    await log.append((logIndex) => {
-      const r: Receipt = {
-        v: 1,
-        kid,
-        logIndex,
-        time,
-        model: facts.model,
-        measurement,
-        request,
-        response,
-        sampling: facts.sampling,
-        seed: facts.seed,
-        usage: {
-          prompt: bucketTokens(facts.usage.prompt),
-          completion: bucketTokens(facts.usage.completion),
-        },
-      };
-      // The signing input is the prefix then the canonical bytes: encode once, sign it whole,
-      // and take the canonical bytes as its tail (the prefix is ASCII).
-      const input = Buffer.from(SIGNING_PREFIX_TEXT + canonicalReceiptText(r));
-      const signature = signer.sign(input);
-      entry = `${input.toString('base64url', SIGNING_PREFIX_TEXT.length)}.${base64url(signature)}`;
-      return Buffer.from(entry, 'latin1');
+  issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
+    const { kid, measurement } = this.opts;
+    const receipt: Omit<Receipt, 'logIndex'> = {
+      v: 1,
+      kid,
+      time: coarseTime((this.opts.now ?? Date.now)()),
+      model: facts.model,
+      measurement,
+      request: draft.request.digest(),
+      response: draft.response.digest(),
+      sampling: facts.sampling,
+      seed: facts.seed,
+      usage: { prompt: bucketTokens(facts.usage.prompt), completion: bucketTokens(facts.usage.completion) },
+    };
+    return new Promise<string>((resolve, reject) => {
+      this.pending.push({ receipt, salt: base64url(draft.salt), resolve, reject });
+      if (!this.running) void this.run();
     });
-    return `${entry}.${base64url(draft.salt)}`;
+  }
+
+  /**
+   * One batch at a time: wait for the check phase (answers finishing in this turn join), sign and
+   * append everything pending, wait until it is durable, and go again for what arrived meanwhile.
+   */
+  private async run(): Promise<void> {
+    this.running = true;
+    while (this.pending.length > 0) {
+      await new Promise<void>((r) => setImmediate(r));
+      const batch = this.pending.splice(0, MAX_BATCH_SIZE);
+      let entries: string[] = [];
+      try {
+        await this.opts.log.appendMany(
+          (first) => {
+            const inputs = batch.map((p, i) =>
+              Buffer.from(SIGNING_PREFIX_TEXT + canonicalReceiptText({ ...p.receipt, logIndex: first + i })),
+            );
+            const signatures = signBatch(this.opts.signer, inputs);
+            this.signatures++;
+            // The canonical bytes are the signing input's tail (the prefix is ASCII).
+            entries = inputs.map(
+              (input, i) =>
+                `${input.toString('base64url', SIGNING_PREFIX_TEXT.length)}.${base64url(signatures[i]!)}`,
+            );
+            return entries.map((e) => Buffer.from(e, 'latin1'));
+          },
+          { gathered: true },
+        );
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+        continue;
+      }
+      batch.forEach((p, i) => {
+        p.resolve(`${entries[i]!}.${p.salt}`);
+      });
+    }
+    this.running = false;
   }
 }

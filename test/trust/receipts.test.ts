@@ -1,19 +1,26 @@
 /**
  * The gateway's receipt issuer builds the wire forms itself (one UTF-8 encoding, Node's base64url) for
  * speed; these properties hold it to shared/receipt byte for byte: the field, the log entry, the
- * canonical bytes and the signature input, for any sampling values (non-ASCII strings included).
+ * canonical bytes and the signature input, for any sampling values (non-ASCII strings included), and
+ * its batch signatures to the reference built from shared/merkle (test/support/receipt-batch.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signBatch } from '../../gateway/trust/batch-sign.ts';
 import { ed25519Signer } from '../../gateway/trust/keys.ts';
 import { TransparencyLog } from '../../gateway/trust/log/log.ts';
 import { leafHashSync } from '../../gateway/trust/log/tree.ts';
 import { ReceiptIssuer } from '../../gateway/trust/receipts.ts';
 import { bytesToHex } from '../../shared/bytes.ts';
-import { ed25519PublicKeyOfSeed, generateNoteKey, parseSignerKey } from '../../shared/note/keys.ts';
+import {
+  ed25519PublicKeyOfSeed,
+  generateNoteKey,
+  importEd25519Seed,
+  parseSignerKey,
+} from '../../shared/note/keys.ts';
 import {
   decodeReceiptField,
   encodeReceiptField,
@@ -27,6 +34,7 @@ import {
   SALT_SIZE,
   type SamplingValue,
 } from '../../shared/receipt/receipt.ts';
+import { signBatchHere } from '../support/receipt-batch.ts';
 import { fcParams } from '../support/seed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tacit-receipts-'));
@@ -34,6 +42,8 @@ const seed = new Uint8Array(32).fill(0x42);
 let publicKey: Uint8Array;
 let log: TransparencyLog;
 let issuer: ReceiptIssuer;
+/** Counts the issuer's Ed25519 operations. */
+let signatures = 0;
 
 beforeAll(async () => {
   publicKey = await ed25519PublicKeyOfSeed(seed);
@@ -44,7 +54,13 @@ beforeAll(async () => {
     signer: await parseSignerKey(key.signerKey),
   });
   issuer = new ReceiptIssuer({
-    signer: ed25519Signer(seed, publicKey),
+    signer: {
+      publicKey,
+      sign: (m) => {
+        signatures++;
+        return ed25519Signer(seed, publicKey).sign(m);
+      },
+    },
     kid: await receiptKeyId(publicKey),
     measurement: 'ab'.repeat(32),
     log,
@@ -111,4 +127,56 @@ describe('receipt issuer', () => {
     }
     expect(seen.size).toBe(1000);
   });
+
+  it('signs the answers that finish together with one signature, each receipt verifiable on its own', async () => {
+    const before = { signatures, size: log.size };
+    const n = 40;
+    const requests = Array.from({ length: n }, (_, i) => new Uint8Array([i, 1, 2]));
+    const fields = await Promise.all(
+      requests.map((request) => {
+        const draft = issuer.draft();
+        draft.request.update(request);
+        draft.response.update(request);
+        return issuer.issue(draft, {
+          model: `sha256:${'cd'.repeat(32)}`,
+          sampling: {},
+          seed: null,
+          usage: { prompt: 1, completion: 1 },
+        });
+      }),
+    );
+    // All 40 were issued in one turn of the event loop: one batch, one signature, one log write.
+    expect(signatures - before.signatures).toBe(1);
+    expect(log.size).toBe(before.size + n);
+    const indices = new Set<number>();
+    for (const [i, field] of fields.entries()) {
+      const signed = decodeReceiptField(field);
+      expect(signed.signature.length).toBeGreaterThan(64);
+      await verifyReceipt(field, { publicKey, request: requests[i]!, response: requests[i]! });
+      const entry = receiptLogEntry(signed.canonical, signed.signature);
+      expect(bytesToHex(log.leafHash(signed.receipt.logIndex))).toBe(bytesToHex(leafHashSync(entry)));
+      indices.add(signed.receipt.logIndex);
+    }
+    expect(indices.size).toBe(n);
+  });
+
+  it('writes batch signatures byte for byte as the reference does, and a batch of one alone', async () => {
+    const signer = ed25519Signer(seed, publicKey);
+    for (const n of [1, 2, 3, 5, 8, 13, 33]) {
+      const inputs = Array.from({ length: n }, (_, i) => new TextEncoder().encode(`{"n":${n},"i":${i}}`));
+      const got = signBatch(
+        signer,
+        inputs.map((c) => Buffer.concat([Buffer.from('tacit-receipt-v1\n'), c])),
+      );
+      const want =
+        n === 1 ? [(await signReceiptBytes(inputs[0]!)).signature] : await signBatchHere(seed, inputs);
+      expect(got.map(bytesToHex)).toEqual(want.map(bytesToHex));
+    }
+  });
 });
+
+async function signReceiptBytes(canonical: Uint8Array): Promise<{ signature: Uint8Array }> {
+  const key = await importEd25519Seed(seed);
+  const message = Buffer.concat([Buffer.from('tacit-receipt-v1\n'), canonical]);
+  return { signature: new Uint8Array(await crypto.subtle.sign('Ed25519', key, message)) };
+}
