@@ -295,7 +295,7 @@ export class EngineCore {
       const resident = keep - this.sessions.offloadedAmong(s, keep);
       this.sessions.drop(s, keep);
       if (!this.makeRoom(total - resident + this.ownGrowth(seq), s)) return false;
-      if (!this.sessions.restore(s, () => this.allocate(s))) {
+      if (!this.sessions.restore(s, (after) => this.allocate(s, after))) {
         const firstOff = s.entries.findIndex((e) => 'handle' in e);
         this.sessions.drop(s, firstOff);
         L = Math.min(L, firstOff * bs);
@@ -338,19 +338,22 @@ export class EngineCore {
 
   // --- memory pressure -------------------------------------------------------------------------
 
-  /** A block for `owner`'s use: free, evicted from the cache, or freed by offloading an idle session. */
-  private allocate(exclude?: Session): number | undefined {
+  /**
+   * A block to follow `after` (the holder's last block, so that it grows in place where it can:
+   * block-pool.ts): free, evicted from the cache, or freed by offloading an idle session.
+   */
+  private allocate(exclude?: Session, after?: number): number | undefined {
     const { pool } = this.ctx;
-    const b = pool.allocate();
+    const b = pool.allocate(after);
     if (b !== undefined) return b;
     this.sessions.reclaim(1, exclude);
-    return pool.allocate();
+    return pool.allocate(after);
   }
 
   /** Grows `seq` to `tokens` positions, preempting younger sequences if the pool is exhausted. */
   private ensureBlocks(seq: Sequence, tokens: number): boolean {
     while (seq.blocks.length < Sequence.blocksFor(tokens, this.bs)) {
-      const b = seq.reserve.pop() ?? this.allocate();
+      const b = seq.reserve.pop() ?? this.allocate(undefined, seq.blocks.at(-1));
       if (b !== undefined) {
         seq.blocks.push(b);
         continue;
@@ -396,8 +399,10 @@ export class EngineCore {
         : Sequence.blocksFor(seq.tokens.length, this.bs);
       if (!this.makeRoom(total)) return;
       this.swappedOut.shift();
+      let last: number | undefined;
       seq.blocks = seq.swapped.map((h) => {
-        const b = pool.allocate()!;
+        const b = pool.allocate(last)!;
+        last = b;
         kv.writeBlock(b, store.get(h));
         store.delete(h);
         return b;
@@ -510,7 +515,7 @@ export class EngineCore {
       s.turn === undefined &&
       this.sessions.offloadedAmong(s, s.entries.length) <= this.ctx.pool.freeCount
     ) {
-      this.sessions.restore(s, () => this.ctx.pool.allocate());
+      this.sessions.restore(s, (after) => this.ctx.pool.allocate(after));
     }
     return this.sessions.info(s, this.o.now());
   }

@@ -159,10 +159,11 @@ export class SessionTable {
   }
 
   /**
-   * Brings every offloaded entry back into the pool. `alloc` hands out a block (it may reclaim other
-   * sessions, never this one); false if the pool ran out, with the entries restored so far kept.
+   * Brings every offloaded entry back into the pool. `alloc` hands out a block to follow `after`, the
+   * entry before's block (it may reclaim other sessions, never this one); false if the pool ran out,
+   * with the entries restored so far kept.
    */
-  restore(s: Session, alloc: () => number | undefined): boolean {
+  restore(s: Session, alloc: (after: number | undefined) => number | undefined): boolean {
     const { cache, kv, store } = this.ctx;
     let restored = false;
     for (let i = 0; i < s.entries.length; i++) {
@@ -170,7 +171,8 @@ export class SessionTable {
       if ('block' in e) continue;
       let block = e.key === undefined ? undefined : cache.acquireOne(e.key);
       if (block === undefined) {
-        block = alloc();
+        const prev = s.entries[i - 1];
+        block = alloc(prev !== undefined && 'block' in prev ? prev.block : undefined);
         if (block === undefined) return false;
         kv.writeBlock(block, store.get(e.handle));
         if (e.key !== undefined) cache.register(block, e.key);
