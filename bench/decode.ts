@@ -99,7 +99,15 @@ class RecordingRunner implements ModelRunner {
 }
 
 /** The engine's block table for B sequences at `context` tokens after churn (see the file comment). */
-async function engineTable(o: Options): Promise<{ numBlocks: number; table: number[][] }> {
+interface EngineTrace {
+  numBlocks: number;
+  table: number[][];
+  /** Requests the trace finished, and the share of their prompt tokens the prefix cache served. */
+  finished: number;
+  cachedShare: number;
+}
+
+async function engineTable(o: Options): Promise<EngineTrace> {
   const c = builtinConfig('tiny');
   const shape: KvShape = {
     nLayers: c.nLayers,
@@ -122,6 +130,9 @@ async function engineTable(o: Options): Promise<{ numBlocks: number; table: numb
   let inflight = 0;
   let churned = 0;
   let longs = 0;
+  let finished = 0;
+  let promptTokens = 0;
+  let cachedTokens = 0;
   const turns: { at: number; prompt: number[]; salt: string }[] = [];
   const submit = (
     prompt: number[],
@@ -133,7 +144,12 @@ async function engineTable(o: Options): Promise<{ numBlocks: number; table: numb
     const sampling = { temperature: 0, topK: 0, topP: 1, maxTokens, stop: [] };
     core.submit(++id, { promptTokens: prompt, sampling, cacheSalt: salt }, (ev) => {
       if (ev.type === 'token') out.push(ev.id);
-      else done?.(out);
+      else {
+        finished++;
+        promptTokens += ev.usage.promptTokens;
+        cachedTokens += ev.usage.cachedTokens;
+        done?.(out);
+      }
     });
   };
   // A chat request: a new conversation, or the next turn of one (its whole history as the prompt).
@@ -178,7 +194,12 @@ async function engineTable(o: Options): Promise<{ numBlocks: number; table: numb
     await core.step();
     const past = runner.rows.filter((r) => r.tokens.length === 1 && r.pastLen >= o.context);
     if (past.length === o.batch)
-      return { numBlocks: core.numBlocks, table: past.map((r) => r.blocks.slice(0, M)) };
+      return {
+        numBlocks: core.numBlocks,
+        table: past.map((r) => r.blocks.slice(0, M)),
+        finished,
+        cachedShare: cachedTokens / promptTokens,
+      };
   }
   throw new Error('the trace never had every long request past the context');
 }
@@ -362,6 +383,8 @@ export async function main(args: string[]): Promise<void> {
     newTokens: o.tokens,
     context: o.context,
     poolBlocks: engine.numBlocks,
+    traceRequests: engine.finished,
+    traceCachedPromptShare: r2(engine.cachedShare),
     intraOpThreads: 1,
     maxLogitDiff: maxDiff,
     rows,
@@ -380,6 +403,10 @@ export async function main(args: string[]): Promise<void> {
   console.log(
     `${kind}: tiny model, B=${o.batch}, T=${o.tokens}, context ${o.context}, 1 thread, ` +
       `pool of ${engine.numBlocks} blocks (medians)`,
+  );
+  console.log(
+    `engine table after a trace of ${engine.finished} requests ` +
+      `(${Math.round(engine.cachedShare * 100)}% of their prompt tokens from the prefix cache)`,
   );
   console.log(line(['table', 'graph', 'wall ms', 'cpu ms', 'tok/s wall', 'tok/cpu-s', 'min cpu ms']));
   for (const r of rows) {
