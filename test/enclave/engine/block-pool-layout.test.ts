@@ -130,6 +130,78 @@ describe('BlockPool placement', () => {
   });
 });
 
+describe('BlockPool eviction order with placement', () => {
+  it('evicts exactly in LRU order, never while a plain block is free, through 10,000 hinted operations', () => {
+    // Holders grow with their last block as the hint; a model of the LRU list says which cached
+    // block must be evicted next, whatever block the placement hands out.
+    const op = fc.record({ kind: fc.nat(6), pick: fc.nat(1_000_000), key: fc.nat(11) });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.array(op, { minLength: 10_000, maxLength: 10_000 }),
+        (evictBatch, ops) => {
+          const pool = new BlockPool(48, { evictBatch });
+          const lru: number[] = [];
+          const evicted: number[] = [];
+          pool.onEvict = (b) => {
+            evicted.push(b);
+            expect(b).toBe(lru.shift());
+          };
+          const holders: number[][] = [];
+          const drop = (b: number): void => {
+            const i = lru.indexOf(b);
+            if (i >= 0) lru.splice(i, 1);
+          };
+          let nextKey = 0;
+          for (const { kind, pick, key } of ops) {
+            const h = holders.length > 0 ? holders[pick % holders.length]! : undefined;
+            if (kind === 0 || !h) {
+              holders.push([]);
+            } else if (kind === 1) {
+              const plainBefore = pool.freeCount;
+              const n = evicted.length;
+              const b = pool.allocate(h.at(-1));
+              if (plainBefore > 0) expect(evicted.length).toBe(n);
+              if (b !== undefined) h.push(b);
+            } else if (kind === 2 && h.length > 0 && pool.keyOf(h.at(-1)!) === undefined) {
+              pool.setKey(h.at(-1)!, `k${nextKey++}`);
+            } else if (kind === 3) {
+              for (const b of h) {
+                pool.release(b);
+                if (pool.refCount(b) === 0 && pool.keyOf(b) !== undefined) lru.push(b);
+              }
+              holders.splice(holders.indexOf(h), 1);
+            } else if (kind === 4 && lru.length > 0) {
+              const b = lru[pick % lru.length]!;
+              if (key % 2 === 0) {
+                pool.touch(b);
+                drop(b);
+                lru.push(b);
+              } else {
+                pool.retain(b);
+                drop(b);
+                h.push(b);
+              }
+            } else if (kind === 5 && lru.length > 0) {
+              const b = lru[pick % lru.length]!;
+              pool.clearKey(b);
+              drop(b);
+            } else if (kind === 6) {
+              for (const b of h) pool.retain(b);
+              holders.push([...h]);
+            }
+          }
+          const count = new Map<number, number>();
+          for (const h of holders) for (const b of h) count.set(b, (count.get(b) ?? 0) + 1);
+          expect(pool.checkInvariants(count)).toEqual([]);
+          expect(pool.cachedCount).toBe(lru.length);
+        },
+      ),
+      fcParams(3),
+    );
+  });
+});
+
 /** A fake model that also keeps the block table of every row it runs. */
 class RecordingRunner extends FakeRunner {
   rows: RunRow[] = [];
