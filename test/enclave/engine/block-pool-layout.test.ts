@@ -7,8 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { BlockPool } from '../../../enclave/engine/block-pool.ts';
 import { EngineCore } from '../../../enclave/engine/core.ts';
 import { FreeRuns } from '../../../enclave/engine/free-runs.ts';
-import { bytesPerBlock, type KvMemory } from '../../../enclave/engine/kv-memory.ts';
+import { bytesPerBlock, KvMemory } from '../../../enclave/engine/kv-memory.ts';
+import { OffloadStore } from '../../../enclave/engine/offload-store.ts';
+import { PrefixCache } from '../../../enclave/engine/prefix-cache.ts';
 import type { RunRow } from '../../../enclave/engine/runner.ts';
+import { SessionTable } from '../../../enclave/engine/sessions.ts';
 import { fcParams } from '../../support/seed.ts';
 import { params, submit } from './support/drive.ts';
 import { FAKE_SHAPE, FakeRunner } from './support/fake-runner.ts';
@@ -199,6 +202,33 @@ describe('BlockPool eviction order with placement', () => {
       ),
       fcParams(3),
     );
+  });
+});
+
+describe('session restore placement', () => {
+  it('brings an offloaded session back into consecutive blocks, each following the one before', () => {
+    const pool = new BlockPool(64);
+    const ctx = {
+      pool,
+      cache: new PrefixCache(pool, 'm', FAKE_SHAPE.blockSize),
+      kv: new KvMemory(FAKE_SHAPE, 64),
+      store: new OffloadStore({ hostBytes: 1 << 20 }),
+      blockSize: FAKE_SHAPE.blockSize,
+    };
+    const table = new SessionTable(ctx, null);
+    const s = table.getOrCreate('s', 0);
+    // A session whose blocks were scattered, offloaded, and the pool churned meanwhile.
+    const scattered = [40, 7, 22, 13, 55, 30];
+    const taken: number[] = [];
+    while (taken.length < 63) taken.push(pool.allocate()!);
+    for (const b of taken) if (!scattered.includes(b)) pool.release(b);
+    s.entries = scattered.map((block) => ({ block }));
+    s.tokens = Array(scattered.length * FAKE_SHAPE.blockSize).fill(1);
+    table.offload(s);
+    expect(table.restore(s, (after) => pool.allocate(after))).toBe(true);
+    const blocks = s.entries.map((e) => ('block' in e ? e.block : 0));
+    expect(blocks.slice(1)).toEqual(blocks.slice(0, -1).map((b) => b + 1));
+    ctx.store.close();
   });
 });
 
