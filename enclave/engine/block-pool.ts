@@ -20,8 +20,9 @@
  * that placement has runs to choose from. Which cached block loses its key when is unchanged except
  * that up to `evictBatch` of them lose it a little early: the cost is that much prefix-cache room.
  * Evicting one at a time hands each grower the next LRU block, so after some churn a sequence's
- * blocks end up scattered (bench/decode.ts's engine trace: 14% of block pairs consecutive against
- * 70% with the eighth, 81% with a quarter; a shuffled table is 1.2x slower to decode than the 70%).
+ * blocks end up scattered (bench/decode.ts's engine trace: 15% of block pairs consecutive against
+ * 71% with the eighth, 82% with a quarter, at the same 57% of prompt tokens served by the prefix
+ * cache; a shuffled table decodes 1.2-1.25x slower than the 71% one).
  */
 import { FreeRuns } from './free-runs.ts';
 
