@@ -11,9 +11,10 @@ import { bytesPerBlock, KvMemory } from '../../../enclave/engine/kv-memory.ts';
 import { OffloadStore } from '../../../enclave/engine/offload-store.ts';
 import { PrefixCache } from '../../../enclave/engine/prefix-cache.ts';
 import type { RunRow } from '../../../enclave/engine/runner.ts';
+import { DEFAULT_PLAN } from '../../../enclave/engine/scheduler.ts';
 import { SessionTable } from '../../../enclave/engine/sessions.ts';
 import { fcParams } from '../../support/seed.ts';
-import { params, submit } from './support/drive.ts';
+import { drain, params, submit } from './support/drive.ts';
 import { FAKE_SHAPE, FakeRunner } from './support/fake-runner.ts';
 
 /** Share of consecutive block pairs of each table that are consecutive ascending in the pool. */
@@ -240,6 +241,30 @@ class RecordingRunner extends FakeRunner {
     return super.run(rows, memory);
   }
 }
+
+describe('engine layout after a swap', () => {
+  it('swaps a sequence back in to consecutive blocks, each following the one before', async () => {
+    const runner = new RecordingRunner();
+    const core = new EngineCore(runner, {
+      kvMemoryBytes: 40 * bytesPerBlock(FAKE_SHAPE),
+      hostOffloadBytes: 1 << 20,
+      swapThresholdTokens: 8,
+      admissionLookahead: 0,
+      plan: { ...DEFAULT_PLAN, prefillChunk: 8 },
+      now: () => 0,
+    });
+    // Together they outgrow the pool: one is swapped out and comes back after the other ends.
+    submit(core, { promptTokens: [1, 2, 3, 4, 5, 6, 7, 8], sampling: params({ maxTokens: 100 }) });
+    submit(core, { promptTokens: [2, 2, 3, 4, 5, 6, 7, 8], sampling: params({ maxTokens: 80 }) });
+    await drain(core);
+    expect(core.stats().preemptions.swap).toBe(1);
+    // The last run is the swapped sequence alone; its 27 blocks break at most once (around the
+    // block its neighbour held when it came back).
+    const last = runner.rows.at(-1)!.blocks;
+    expect(last).toHaveLength(27);
+    expect(contiguity([last])).toBeGreaterThanOrEqual(25 / 26);
+  });
+});
 
 describe('engine layout after churn', () => {
   it('gives long decoding sequences mostly consecutive blocks once the pool has been reused', async () => {
