@@ -123,7 +123,7 @@ export class ReceiptIssuer {
    * native base64url because this runs once per answer; test/trust/receipts.test.ts checks them byte
    * for byte.
    */
-  issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
+  async issue(draft: ReceiptDraft, facts: Omit<AnswerFacts, 'request' | 'response'>): Promise<string> {
     const { kid, measurement } = this.opts;
     const receipt: Omit<Receipt, 'logIndex'> = {
       v: 1,
