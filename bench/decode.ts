@@ -118,7 +118,9 @@ async function engineTable(o: Options): Promise<EngineTrace> {
     blockSize: DEFAULT_BLOCK_SIZE,
   };
   const M = Math.ceil(o.context / DEFAULT_BLOCK_SIZE);
-  const runner = new RecordingRunner(shape, c.maxContext);
+  // The trace never runs the model, so its context limit only has to let B long requests all pass
+  // `context` at once (the model's own limit would end them at it when `context` is near it).
+  const runner = new RecordingRunner(shape, Math.max(c.maxContext, 2 * o.context));
   // The engine's defaults, with room for the B long sequences twice over when they need more.
   const kvMemoryBytes = Math.max(DEFAULT_CORE.kvMemoryBytes, 2 * o.batch * M * bytesPerBlock(shape));
   const core = new EngineCore(runner, { kvMemoryBytes, now: () => 0 });
@@ -188,7 +190,7 @@ async function engineTable(o: Options): Promise<EngineTrace> {
       longs++;
       submit(
         text(int(Math.ceil(o.context / 8), Math.floor((o.context * 7) / 8))),
-        c.maxContext,
+        runner.maxContext,
         `long-${longs}`,
       );
     }
