@@ -34,6 +34,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
+import { consecutiveShare } from '../enclave/engine/block-pool.ts';
 import { DEFAULT_CORE, EngineCore } from '../enclave/engine/core.ts';
 import { bytesPerBlock, type KvMemory, type KvShape } from '../enclave/engine/kv-memory.ts';
 import type { ModelRunner, RunRow } from '../enclave/engine/runner.ts';
@@ -226,18 +227,6 @@ function idealTable(o: Options): number[][] {
   return Array.from({ length: o.batch }, (_, b) => Array.from({ length: M }, (_, j) => b * M + j + 1));
 }
 
-/** Share of each sequence's consecutive block pairs that are consecutive ascending in the pool. */
-function contiguity(table: number[][]): number {
-  let pairs = 0;
-  let next = 0;
-  for (const row of table)
-    for (let j = 1; j < row.length; j++) {
-      pairs++;
-      if (row[j] === row[j - 1]! + 1) next++;
-    }
-  return pairs === 0 ? 1 : next / pairs;
-}
-
 /** Pools of random K/V, shared by every table: `[kvHeads, numBlocks, S, headDim]` per layer. */
 function poolFeeds(numBlocks: number): Record<string, ort.Tensor> {
   const c = builtinConfig('tiny');
@@ -381,7 +370,7 @@ export async function main(args: string[]): Promise<void> {
     const [v1, base, cur] = [row(name, 'stacked'), row(name, 'grouped'), row(name, 'chunked')];
     return {
       table: name,
-      contiguity: r2(contiguity(table)),
+      contiguity: r2(consecutiveShare(table)),
       speedupWall: r2(base.wallMsPerStep / cur.wallMsPerStep),
       speedupCpu: r2(base.cpuMsPerStep / cur.cpuMsPerStep),
       speedupCpuVsV1: r2(v1.cpuMsPerStep / cur.cpuMsPerStep),

@@ -196,3 +196,18 @@ export class BlockPool {
     }
   }
 }
+
+/**
+ * The share of block pairs, over every table, that are consecutive and ascending in the pool: what
+ * placement aims for (1 when there are no pairs). The decode bench prints it; the tests check it.
+ */
+export function consecutiveShare(tables: readonly (readonly number[])[]): number {
+  let pairs = 0;
+  let next = 0;
+  for (const t of tables)
+    for (let j = 1; j < t.length; j++) {
+      pairs++;
+      if (t[j] === t[j - 1]! + 1) next++;
+    }
+  return pairs === 0 ? 1 : next / pairs;
+}

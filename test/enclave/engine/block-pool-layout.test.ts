@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockPool } from '../../../enclave/engine/block-pool.ts';
+import { BlockPool, consecutiveShare } from '../../../enclave/engine/block-pool.ts';
 import { EngineCore } from '../../../enclave/engine/core.ts';
 import { FreeRuns } from '../../../enclave/engine/free-runs.ts';
 import { bytesPerBlock, KvMemory } from '../../../enclave/engine/kv-memory.ts';
@@ -16,18 +16,6 @@ import { SessionTable } from '../../../enclave/engine/sessions.ts';
 import { fcParams } from '../../support/seed.ts';
 import { drain, params, submit } from './support/drive.ts';
 import { FAKE_SHAPE, FakeRunner } from './support/fake-runner.ts';
-
-/** Share of consecutive block pairs of each table that are consecutive ascending in the pool. */
-function contiguity(tables: readonly (readonly number[])[]): number {
-  let pairs = 0;
-  let next = 0;
-  for (const t of tables)
-    for (let j = 1; j < t.length; j++) {
-      pairs++;
-      if (t[j] === t[j - 1]! + 1) next++;
-    }
-  return next / pairs;
-}
 
 describe('FreeRuns', () => {
   it('knows its longest run (the lowest among equals) through random adds and deletes', () => {
@@ -83,7 +71,7 @@ describe('BlockPool placement', () => {
     for (let round = 0; round < 40; round++) {
       for (const s of seqs) s.push(pool.allocate(s.at(-1))!);
     }
-    expect(contiguity(seqs)).toBe(1);
+    expect(consecutiveShare(seqs)).toBe(1);
   });
 
   it('hands a released contiguous run back as a run', () => {
@@ -262,7 +250,7 @@ describe('engine layout after a swap', () => {
     // block its neighbour held when it came back).
     const last = runner.rows.at(-1)!.blocks;
     expect(last).toHaveLength(27);
-    expect(contiguity([last])).toBeGreaterThanOrEqual(25 / 26);
+    expect(consecutiveShare([last])).toBeGreaterThanOrEqual(25 / 26);
   });
 });
 
@@ -308,6 +296,6 @@ describe('engine layout after churn', () => {
     expect(core.ctx.pool.checkInvariants(core.holders())).toEqual([]);
     // 0.58 here; evicting one cached block at a time (evictBatch 1) leaves 0.11, the old free stack
     // with one-at-a-time LRU reuse about as scattered.
-    expect(contiguity(tables!)).toBeGreaterThan(0.45);
+    expect(consecutiveShare(tables!)).toBeGreaterThan(0.45);
   });
 });
