@@ -34,8 +34,7 @@ import { inclusionRanges, rootFromInclusionProof } from '../merkle/inclusion.ts'
 import { ed25519Verify } from '../note/keys.ts';
 import { signingInput } from './receipt.ts';
 
-export const BATCH_SIGNING_PREFIX_TEXT = 'tacit-receipt-batch-v1\n';
-const BATCH_SIGNING_PREFIX = utf8.encode(BATCH_SIGNING_PREFIX_TEXT);
+const BATCH_SIGNING_PREFIX = utf8.encode('tacit-receipt-batch-v1\n');
 
 export const SIGNATURE_SIZE = 64;
 /** Signature, index and size: the batch form's fixed part. */
