@@ -3,15 +3,14 @@
  * node:crypto synchronously, because the log needs the entries in the same step that hands out their
  * indices (log/log.ts). A batch of one gets the single form: a plain signature over its input.
  *
- * The tree is built bottom-up, pairing neighbours and carrying an unpaired last node up unchanged,
- * which is exactly RFC 6962's tree (shared/merkle/tree.ts merkleRoot); each leaf's audit path is its
- * sibling at every level where it has one. The tests check the paths against shared/merkle.
+ * The tree is the log's own RFC 6962 tree builder (log/tree.ts treeLevels); each leaf's audit path
+ * is its sibling at every level where it has one. The tests check the paths against shared/merkle.
  */
 
 import { invalidArgument } from '../../shared/errors.ts';
 import { batchSigningMessage, encodeBatchSignature, MAX_BATCH_SIZE } from '../../shared/receipt/batch.ts';
 import type { Ed25519Signer } from './keys.ts';
-import { leafHashSync, nodeHashSync } from './log/tree.ts';
+import { leafHashSync, treeLevels } from './log/tree.ts';
 
 /** The signature part of each input's receipt, in order. */
 export function signBatch(signer: Ed25519Signer, inputs: readonly Uint8Array[]): Uint8Array[] {
@@ -19,15 +18,8 @@ export function signBatch(signer: Ed25519Signer, inputs: readonly Uint8Array[]):
   if (n === 0) return [];
   if (n > MAX_BATCH_SIZE) throw invalidArgument(`a receipt batch holds at most ${MAX_BATCH_SIZE}`);
   if (n === 1) return [signer.sign(inputs[0]!)];
-  const levels: Uint8Array[][] = [inputs.map(leafHashSync)];
-  for (let level = levels[0]!; level.length > 1; ) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHashSync(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    levels.push(next);
-    level = next;
-  }
-  const root = levels[levels.length - 1]![0]!;
+  const levels = treeLevels(inputs.map(leafHashSync));
+  const root = levels.at(-1)![0]!;
   const signature = signer.sign(batchSigningMessage(n, root));
   return inputs.map((_, index) => {
     const path: Uint8Array[] = [];

@@ -40,15 +40,26 @@ export function nodeHashSync(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(input);
 }
 
-/** MTH of a power-of-two run of hashes (a complete subtree), bottom-up. */
-function completeRoot(hashes: readonly Uint8Array[]): Uint8Array {
-  let level = hashes;
-  while (level.length > 1) {
+/**
+ * Every level of the RFC 6962 2.1 tree over `hashes`, bottom-up: neighbours paired level by level,
+ * an unpaired last node carried up unchanged (which builds exactly RFC 6962's tree). The last level
+ * holds the root. The batch signer (../batch-sign.ts) reads audit paths from the levels.
+ */
+export function treeLevels(hashes: readonly Uint8Array[]): Uint8Array[][] {
+  const levels: Uint8Array[][] = [[...hashes]];
+  for (let level = levels[0]!; level.length > 1; ) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(nodeHashSync(level[i]!, level[i + 1]!));
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHashSync(level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    levels.push(next);
     level = next;
   }
-  return level[0]!;
+  return levels;
+}
+
+/** MTH of a power-of-two run of hashes (a complete subtree). */
+function completeRoot(hashes: readonly Uint8Array[]): Uint8Array {
+  return treeLevels(hashes).at(-1)![0]!;
 }
 
 function largestPowerOfTwoBelow(n: number): number {
