@@ -24,9 +24,15 @@
  * as fast as before. What no layout avoids is the Gather: the contract's pools are inputs and
  * onnxruntime has no paged attention kernel for float32 on CPU (the PagedAttention contrib op of
  * onnxruntime-node 1.30 refuses float32 inputs), so every step copies the sequences' K/V once
- * (8 MiB per pool per layer at B = 16 x 1k), about half of the step. That copy is bound by reading
- * the pool (random 4 KiB blocks; a smaller gather costs as much per byte), so 'chunked' does not
- * make it cheaper: it saves the MatMuls' second pass over the copy from L3 or memory.
+ * (8 MiB per pool per layer at B = 16 x 1k with two kv heads), about half of the step. That copy is
+ * bound by reading the pool from memory (a 4 KiB block at a time; a smaller gather costs as much per
+ * byte), so 'chunked' does not make it cheaper: it saves the MatMuls' second pass over the copy from
+ * memory when the copies would not fit in L3. What does make it cheaper is fewer kv heads: the tiny
+ * model's one kv head halves every byte the step reads (enclave/model/config.ts).
+ *
+ * Storing the pools as float16 and casting each gathered copy was tried (a scratch build, 16 x 1k,
+ * two kv heads): the Gather took 4.4 ms instead of 8.0 but the Cast 2.4 ms, and onnxruntime has no
+ * float16 MatMul on x86 CPUs to skip the Cast, so the step was no faster.
  *
  * Both score past and new tokens separately and join them in one softmax (DESIGN.md); masks are
  * additive biases built once per step and shared by all layers; -1e9, not -inf, so a fully masked
@@ -153,7 +159,9 @@ export function pagedAttention(
     const past5 = layout === 'grouped' ? g.i64([0, 0, 1, -1, hd]) : '';
     const kv5 = g.i64([0, 0, Hkv, 1, hd]);
     const chunks =
-      layout === 'chunked' ? batchChunks(g, step, { headDim: hd, groups: G }, chunking, pastBias) : undefined;
+      layout === 'chunked'
+        ? batchChunks(g, step, { kvHeads: Hkv, headDim: hd, groups: G }, chunking, pastBias)
+        : undefined;
     return {
       layer({ q, k, v, kPool, vPool }) {
         // [B, T, Hkv, G, hd] -> [Hkv, B, G, T, hd] -> [Hkv, B, g1, g2 * T, hd].

@@ -19,12 +19,15 @@
  * per step and layer: chunks when B >= 2 and the step's attention work is at least CHUNK_MIN_WORK,
  * else the whole batch at once as version 2 does. `npm run bench -- decode` (1 thread, CPU-time
  * medians against version 2 in the same run, on a 2-core AMD EPYC shared with other work, so times
- * vary with its load; the gain is largest when other work contends for L3): B = 16 x 1k decode
- * 1.02-1.17x faster, 16 x 4k 1.2x, a prefill chunk of 2 x 128 tokens at 2k (`--batch 2 --context
- * 2048 --tokens 128`) 1.17x; where it does not chunk, the If costs ~0.1 ms per step (B = 1: 3.80 ->
- * 3.92 ms). n = 8 keeps a chunk's gathered copy at 1 MiB per pool at 16 x 1k (2 MiB at 4 chunks:
- * 1.03x at 16 x 4k, against 1.22x at 8): a C model of the gather (random 4 KiB blocks copied into a
- * buffer, then read) runs as fast into 1 MiB as into 128 KiB, and ~25% slower into 8 MiB.
+ * vary with its load; the gain is largest when other work contends for L3). With two kv heads: B =
+ * 16 x 1k decode 1.02-1.17x faster, 16 x 4k 1.2x, a prefill chunk of 2 x 128 tokens at 2k
+ * (`--batch 2 --context 2048 --tokens 128`) 1.17x; where it does not chunk, the If costs ~0.1 ms
+ * per step (B = 1: 3.80 -> 3.92 ms). n = 8 keeps a chunk's gathered copy at 1 MiB per pool at 16 x
+ * 1k (2 MiB at 4 chunks: 1.03x at 16 x 4k, against 1.22x at 8): a C model of the gather (random
+ * 4 KiB blocks copied into a buffer, then read) runs as fast into 1 MiB as into 128 KiB, and ~25%
+ * slower into 8 MiB. With one kv head (the tiny model since builder version 4): 16 x 1k, a 4 MiB
+ * copy per pool, ran 0.92x chunked (9.77 against 9.00 ms), 16 x 2k 1.05x, 16 x 4k 1.33x; so the
+ * threshold counts the work of all kv heads, and a step whose copies fit in L3 runs whole.
  */
 import type { StepTensors } from './attention.ts';
 import { attr, type GraphBuilder } from './onnx/graph-builder.ts';
@@ -34,12 +37,13 @@ import { type AttributeDef, DataType } from './onnx/model-proto.ts';
 export const BATCH_CHUNKS = 8;
 
 /**
- * The least attention work, B * P * (headDim + G * T) floats per kv head (the gathered past plus the
- * scores), that a step must have to be chunked: 2^19, 4 MiB of float32 over the tiny model's two kv
- * heads. Below it the copies fit in cache anyway and the chunks' nodes only cost (bench/decode.ts
- * `--context 64`: 16 x 64 decode was 1.2 ms slower chunked, 5.5 -> 6.7 ms).
+ * The least attention work, Hkv * B * P * (headDim + G * T) floats (the gathered past of one pool
+ * plus the scores, over all kv heads), that a step must have to be chunked: 2^21, 8 MiB of float32.
+ * Below it the copies fit in L3 anyway and the chunks' nodes only cost (bench/decode.ts, see the
+ * file comment: 16 x 1k decode at one kv head, 4 MiB, ran 0.92x chunked; at two kv heads, 8 MiB,
+ * 1.02-1.17x; `--context 64` was 1.2 ms slower chunked, 5.5 -> 6.7 ms).
  */
-export const CHUNK_MIN_WORK = 2 ** 19;
+export const CHUNK_MIN_WORK = 2 ** 21;
 
 export interface Chunking {
   /** Chunks of the batch (>= 2). */
@@ -70,7 +74,7 @@ export interface BatchChunks {
 export function batchChunks(
   g: GraphBuilder,
   step: StepTensors,
-  shape: { headDim: number; groups: number },
+  shape: { kvHeads: number; headDim: number; groups: number },
   chunking: Chunking,
   pastBias: string,
 ): BatchChunks {
@@ -81,12 +85,16 @@ export function batchChunks(
     throw new RangeError(`chunking threshold must be a non-negative integer, got ${chunking.minWork}`);
   const axis0 = g.i64([0]);
   const chunkCount = g.i64([n], [], 'batch_chunks');
-  // Chunked iff B >= 2 (one sequence gains nothing) and B * P * (hd + G * T) >= minWork.
+  // Chunked iff B >= 2 (one sequence gains nothing) and Hkv * B * P * (hd + G * T) >= minWork.
   const perSlot = g.op1('Add', [
     g.i64([shape.headDim], [], 'head_dim'),
     g.op1('Mul', [g.i64([shape.groups], [], 'groups'), step.newTokens]),
   ]);
-  const work = g.op1('Mul', [g.op1('Mul', [step.batch, step.pastSlots]), perSlot]);
+  const slots = g.op1('Mul', [
+    g.i64([shape.kvHeads], [], 'kv_heads'),
+    g.op1('Mul', [step.batch, step.pastSlots]),
+  ]);
+  const work = g.op1('Mul', [slots, perSlot]);
   const when = g.op1('And', [
     g.op1('GreaterOrEqual', [step.batch, g.i64([2], [], 'two_sequences')]),
     g.op1('GreaterOrEqual', [work, g.i64([chunking.minWork], [], 'chunk_min_work')]),

@@ -28,8 +28,8 @@ import { BUILTIN_SEED, builtinWeights } from './weights.ts';
  * the constant and BUILDER_VERSION together: attestation and receipts name this digest).
  */
 export const BUILTIN_DIGESTS: Readonly<Record<BuiltinModelName, string>> = Object.freeze({
-  tiny: 'd87d739a7a6fdbc898f5d62dc9529d897735941f85918d36a6bae1af8f9fbc07',
-  small: 'e32242ed9dd9dacdb24682e79db2653b3d79809226a4b7b880a62e017b93deb0',
+  tiny: '118e6f7e558e2a4117ee2f745e6a3df95860cd4b82751a1fee95f58abd9fd8f2',
+  small: 'd3819d12da680228ca40d5eee3c321fa21d40f90b7372889ffbc91a8be2b4387',
 });
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

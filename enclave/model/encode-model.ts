@@ -16,9 +16,10 @@ export const OPSET = 17;
  * 1: stacked attention, no output bias. 2: grouped attention (attention.ts), LM head scaled to
  * 1/sqrt(dModel) with the text-prior output bias (text-prior.ts). 3: large steps attend in batch
  * chunks (batch-chunks.ts), the past read through the block table a chunk at a time; the same
- * function as 2. The If it uses needs no newer opset.
+ * function as 2. The If it uses needs no newer opset. 4: the chunking threshold counts the work of
+ * every kv head (a step whose copies fit in L3 runs whole); the tiny model has one kv head.
  */
-export const BUILDER_VERSION = '3';
+export const BUILDER_VERSION = '4';
 
 export function encodeDecoderModel(
   config: ModelConfig,

@@ -4,7 +4,7 @@
  * before trusting anything else in the manifest.
  *
  *   { "format": "tacit-model/1", "config": {...ModelConfig}, "blockSize": 16,
- *     "onnx": "tacit-tiny-0123abcd4567.onnx", "digest": "<sha256 hex>", "params": 3090688 }
+ *     "onnx": "tacit-tiny-0123abcd4567.onnx", "digest": "<sha256 hex>", "params": 3004936 }
  */
 import { TacitError } from '../../shared/errors.ts';
 import { validateConfig } from './config.ts';

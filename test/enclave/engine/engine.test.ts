@@ -4,8 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../../enclave/engine/engine.ts';
+import { bytesPerBlock } from '../../../enclave/engine/kv-memory.ts';
 import type { Engine, GenerateRequest, GenerationEvent } from '../../../enclave/engine/types.ts';
 import { EngineError } from '../../../enclave/engine/types.ts';
+import { BUILTIN_CONFIGS, DEFAULT_BLOCK_SIZE } from '../../../enclave/model/config.ts';
 import { params } from './support/drive.ts';
 
 let engine: Engine;
@@ -13,7 +15,8 @@ let engine: Engine;
 beforeAll(async () => {
   engine = await createEngine({
     model: 'tiny',
-    kvMemoryBytes: 64 * 65536,
+    // 64 blocks, one of them block 0 (padding).
+    kvMemoryBytes: 64 * bytesPerBlock({ ...BUILTIN_CONFIGS.tiny, blockSize: DEFAULT_BLOCK_SIZE }),
     queueLimit: 3,
     hostOffloadBytes: 0,
   });

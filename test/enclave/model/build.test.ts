@@ -47,11 +47,11 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 describe('parameter counts', () => {
   it('follow from the config arithmetic', () => {
     // tiny: 2 embeddings 264x256, LM-head bias 264, final norm, 4 layers of (2 norms, q 256x256,
-    // k,v 256x128, o 256x256, 3 ffn 256x704).
+    // k,v 256x64 (one kv head), o 256x256, 3 ffn 256x720).
     expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(
-      2 * 264 * 256 + 264 + 256 + 4 * (512 + 65536 + 2 * 32768 + 65536 + 3 * 256 * 704),
+      2 * 264 * 256 + 264 + 256 + 4 * (512 + 65536 + 2 * 16384 + 65536 + 3 * 256 * 720),
     );
-    expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(3_086_856);
+    expect(parameterCount(BUILTIN_CONFIGS.tiny)).toBe(3_004_936);
     expect(parameterCount(BUILTIN_CONFIGS.small)).toBe(25_445_128);
     expect(parameterCount(BUILTIN_CONFIGS.small)).toBeGreaterThan(25e6);
     expect(parameterCount(BUILTIN_CONFIGS.small)).toBeLessThan(30e6);
@@ -115,7 +115,7 @@ describe('loading', () => {
     expect(m.config).toEqual(builtinConfig('tiny'));
     expect(m.blockSize).toBe(16);
     expect(m.digest).toBe(sha256(readFileSync(m.onnxPath)));
-    expect(m.params).toBe(3_086_856);
+    expect(m.params).toBe(3_004_936);
   });
 
   it('rebuilds a corrupted cached built-in model instead of trusting it', async () => {

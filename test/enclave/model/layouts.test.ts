@@ -163,11 +163,14 @@ describe('chunked layout', () => {
     const whole = await gathersPerRun(decode(1, BLOCK), always);
     expect(whole).toBeLessThan(2 * pools);
     expect(await gathersPerRun(decode(2, BLOCK), always)).toBeGreaterThanOrEqual(chunked);
-    // The default threshold, B * P * (hd + G * T) >= CHUNK_MIN_WORK: 16 x 64 no, 8 x 1k yes.
-    expect(16 * 64 * (64 + 2)).toBeLessThan(CHUNK_MIN_WORK);
-    expect(await gathersPerRun(decode(16, 64))).toBe(whole);
-    expect(8 * 1024 * (64 + 2)).toBeGreaterThanOrEqual(CHUNK_MIN_WORK);
-    expect(await gathersPerRun(decode(8, 1024))).toBeGreaterThanOrEqual(chunked);
+    // The default threshold, Hkv * B * P * (hd + G * T) >= CHUNK_MIN_WORK: 16 x 1k no (its copies
+    // fit in L3), 16 x 2k yes.
+    const { nKvHeads: Hkv, headDim: hd, nHeads: H } = BUILTIN_CONFIGS.tiny;
+    const work = (B: number, P: number): number => Hkv * B * P * (hd + H / Hkv);
+    expect(work(16, 1024)).toBeLessThan(CHUNK_MIN_WORK);
+    expect(await gathersPerRun(decode(16, 1024))).toBe(whole);
+    expect(work(16, 2048)).toBeGreaterThanOrEqual(CHUNK_MIN_WORK);
+    expect(await gathersPerRun(decode(16, 2048))).toBeGreaterThanOrEqual(chunked);
     expect(await gathersPerRun(decode(1, 4096))).toBe(whole);
   });
 });
