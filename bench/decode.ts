@@ -1,12 +1,17 @@
 /**
  * `npm run bench -- decode [--quick] [--steps N] [--batch B] [--context C] [--tokens T] [--chunks N]`:
  * one decode step of the tiny model (B = 16 sequences, T = 1 new token each, 1k tokens of context, one
- * inference thread), the current decoder graph (builder version 3, 'chunked' attention: the past
- * gathered in batch chunks, enclave/model/batch-chunks.ts) against the previous one (version 2,
- * 'grouped', the named baseline) and version 1 ('stacked'), all built in this run from the same
- * weights. `--chunks` sets the current graph's batch chunks (default: the built-in models');
- * `--tokens T` makes the step a prefill chunk of T new tokens per sequence instead (tokens/s then
- * counts them all).
+ * inference thread), the current decoder graph (builder version 4: 'chunked' attention, the past
+ * gathered in batch chunks when the step's copies would not fit in cache, enclave/model/batch-chunks.ts)
+ * against the earlier ones, all built in this run from the same weights: version 2 ('grouped', the
+ * named baseline, never chunked), version 1 ('stacked') and version 3 (chunked above the old
+ * threshold, which counted one kv head's work). `--chunks` sets the chunked graphs' batch chunks
+ * (default: the built-in models'); `--tokens T` makes the step a prefill chunk of T new tokens per
+ * sequence instead (tokens/s then counts them all).
+ *
+ * One more row runs the current graph on the tiny model's previous shape (two kv heads instead of
+ * one, ffnDim 704; the same seed), on the engine's table: the cost of the same step when each token
+ * holds twice the KV, which a decode step must read.
  *
  * Two block tables over the same pools, because the step's cost depends on where each sequence's
  * blocks lie (the gather reads the pool a 4 KiB block at a time, and consecutive ascending blocks
@@ -38,12 +43,13 @@ import { consecutiveShare } from '../enclave/engine/block-pool.ts';
 import { DEFAULT_CORE, EngineCore } from '../enclave/engine/core.ts';
 import { bytesPerBlock, type KvMemory, type KvShape } from '../enclave/engine/kv-memory.ts';
 import type { ModelRunner, RunRow } from '../enclave/engine/runner.ts';
-import { BATCH_CHUNKS } from '../enclave/model/batch-chunks.ts';
+import { BATCH_CHUNKS, CHUNK_MIN_WORK } from '../enclave/model/batch-chunks.ts';
 import { builtinConfig, DEFAULT_BLOCK_SIZE } from '../enclave/model/config.ts';
 import type { DecoderGraphOptions } from '../enclave/model/decoder-graph.ts';
 import { encodeDecoderModel } from '../enclave/model/encode-model.ts';
+import type { ModelConfig } from '../enclave/model/graph-contract.ts';
 import { INPUTS, OUTPUTS } from '../enclave/model/graph-contract.ts';
-import { builtinWeights } from '../enclave/model/weights.ts';
+import { BUILTIN_SEED, generateWeights } from '../enclave/model/weights.ts';
 
 const GOAL_TOKENS_PER_CPU_SECOND = 1000;
 /** Wall-clock bound of the timed loop (the whole run stays around a minute). */
@@ -227,9 +233,14 @@ function idealTable(o: Options): number[][] {
   return Array.from({ length: o.batch }, (_, b) => Array.from({ length: M }, (_, j) => b * M + j + 1));
 }
 
+/** The tiny model before builder version 4 (two kv heads), for the shape comparison row. */
+const PREVIOUS_TINY: ModelConfig = { ...builtinConfig('tiny'), nKvHeads: 2, ffnDim: 704 };
+
+/** Version 3's threshold: one kv head's work >= 2^19, i.e. all heads' >= nKvHeads * 2^19. */
+const V3_MIN_WORK = (c: ModelConfig): number => c.nKvHeads * 2 ** 19;
+
 /** Pools of random K/V, shared by every table: `[kvHeads, numBlocks, S, headDim]` per layer. */
-function poolFeeds(numBlocks: number): Record<string, ort.Tensor> {
-  const c = builtinConfig('tiny');
+function poolFeeds(c: ModelConfig, numBlocks: number): Record<string, ort.Tensor> {
   const S = DEFAULT_BLOCK_SIZE;
   const rnd = lcg(1);
   const feeds: Record<string, ort.Tensor> = {};
@@ -268,9 +279,8 @@ function stepFeeds(
 }
 
 /** The same session options as the engine's OnnxRunner with one inference thread. */
-async function session(graph: DecoderGraphOptions): Promise<ort.InferenceSession> {
-  const c = builtinConfig('tiny');
-  const bytes = encodeDecoderModel(c, builtinWeights('tiny'), DEFAULT_BLOCK_SIZE, graph);
+async function session(c: ModelConfig, graph: DecoderGraphOptions): Promise<ort.InferenceSession> {
+  const bytes = encodeDecoderModel(c, generateWeights(c, BUILTIN_SEED), DEFAULT_BLOCK_SIZE, graph);
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
@@ -290,7 +300,7 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 interface Row {
   table: string;
   graph: string;
-  layout: string;
+  key: string;
   steps: number;
   wallMsPerStep: number;
   cpuMsPerStep: number;
@@ -302,23 +312,29 @@ interface Row {
 export async function main(args: string[]): Promise<void> {
   const o = parseArgs(args);
   const engine = await engineTable(o);
-  const pools = poolFeeds(engine.numBlocks);
+  const tiny = builtinConfig('tiny');
+  const pools = poolFeeds(tiny, engine.numBlocks);
   const tables = [
     { name: 'engine', table: engine.table },
     { name: 'shuffled', table: shuffledTable(o, engine.numBlocks) },
     { name: 'ideal', table: idealTable(o) },
   ];
   const feeds = tables.map((t) => stepFeeds(o, pools, t.table));
-  const graphs: { name: string; layout: string; options: DecoderGraphOptions }[] = [
-    { name: 'stacked (v1)', layout: 'stacked', options: { attention: 'stacked' } },
-    { name: 'grouped (v2, baseline)', layout: 'grouped', options: { attention: 'grouped' } },
+  const graphs: { name: string; key: string; options: DecoderGraphOptions }[] = [
+    { name: 'stacked (v1)', key: 'v1', options: { attention: 'stacked' } },
+    { name: 'grouped (v2, baseline)', key: 'v2', options: { attention: 'grouped' } },
     {
-      name: `chunked/${o.chunks} (v3, current)`,
-      layout: 'chunked',
-      options: { attention: 'chunked', batchChunks: o.chunks },
+      name: `chunked/${o.chunks} (v3)`,
+      key: 'v3',
+      options: { attention: 'chunked', batchChunks: o.chunks, chunkMinWork: V3_MIN_WORK(tiny) },
+    },
+    {
+      name: `chunked/${o.chunks} (v4, current)`,
+      key: 'v4',
+      options: { attention: 'chunked', batchChunks: o.chunks, chunkMinWork: CHUNK_MIN_WORK },
     },
   ];
-  const sessions = await Promise.all(graphs.map((g) => session(g.options)));
+  const sessions = await Promise.all(graphs.map((g) => session(tiny, g.options)));
 
   // Same function first: per table, the logits of every graph on this step against the baseline's.
   let maxDiff = 0;
@@ -329,32 +345,50 @@ export async function main(args: string[]): Promise<void> {
       for (let i = 0; i < l.length; i++) maxDiff = Math.max(maxDiff, Math.abs(l[i]! - logits[1]![i]!));
   }
   if (!(maxDiff < 1e-4)) throw new Error(`the graphs disagree: max |logit difference| ${maxDiff}`);
-  for (const f of feeds) for (const s of sessions) for (let i = 0; i < 2; i++) await s.run(f); // warm-up
 
-  // Every (table, graph) pair once per step, interleaved, so drift in the machine hits all alike.
-  const pairs = tables.flatMap((_, t) => graphs.map((_, g) => ({ t, g })));
+  // The previous shape: its own pools (two kv heads) and session, the engine's table.
+  const previous = {
+    session: await session(PREVIOUS_TINY, graphs[3]!.options),
+    feeds: stepFeeds(o, poolFeeds(PREVIOUS_TINY, engine.numBlocks), engine.table),
+  };
+
+  // Every (table, graph) pair once per step, interleaved, so drift in the machine hits all alike;
+  // the previous shape's step last in each round.
+  const pairs = [
+    ...tables.flatMap((t, ti) =>
+      graphs.map((g, gi) => ({ table: t.name, graph: g.name, key: g.key, s: sessions[gi]!, f: feeds[ti]! })),
+    ),
+    {
+      table: 'engine',
+      graph: `v4, previous tiny (${PREVIOUS_TINY.nKvHeads} kv heads)`,
+      key: 'previous',
+      s: previous.session,
+      f: previous.feeds,
+    },
+  ];
+  for (const p of pairs) for (let i = 0; i < 2; i++) await p.s.run(p.f); // warm-up
   const wall: number[][] = pairs.map(() => []);
   const cpu: number[][] = pairs.map(() => []);
   const start = performance.now();
   for (let step = 0; step < o.steps && performance.now() - start < TIME_LIMIT_MS; step++) {
-    for (const [i, { t, g }] of pairs.entries()) {
+    for (const [i, p] of pairs.entries()) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await sessions[g]!.run(feeds[t]!);
+      await p.s.run(p.f);
       wall[i]!.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpu[i]!.push((c.user + c.system) / 1000);
     }
   }
-  await Promise.all(sessions.map((s) => s.release()));
+  await Promise.all([...sessions, previous.session].map((s) => s.release()));
 
-  const rows: Row[] = pairs.map(({ t, g }, i) => {
+  const rows: Row[] = pairs.map((p, i) => {
     const wallMs = median(wall[i]!);
     const cpuMs = median(cpu[i]!);
     return {
-      table: tables[t]!.name,
-      graph: graphs[g]!.name,
-      layout: graphs[g]!.layout,
+      table: p.table,
+      graph: p.graph,
+      key: p.key,
       steps: wall[i]!.length,
       wallMsPerStep: r2(wallMs),
       cpuMsPerStep: r2(cpuMs),
@@ -363,22 +397,23 @@ export async function main(args: string[]): Promise<void> {
       tokensPerCpuSecond: r1(((o.batch * o.tokens) / cpuMs) * 1000),
     };
   });
-  const row = (table: string, layout: string): Row =>
-    rows.find((r) => r.table === table && r.layout === layout)!;
+  const row = (table: string, key: string): Row => rows.find((r) => r.table === table && r.key === key)!;
   const isGoalShape = o.batch === 16 && o.context === 1024 && o.tokens === 1;
   const perTable = tables.map(({ name, table }) => {
-    const [v1, base, cur] = [row(name, 'stacked'), row(name, 'grouped'), row(name, 'chunked')];
+    const [v1, base, v3, cur] = ['v1', 'v2', 'v3', 'v4'].map((k) => row(name, k)) as [Row, Row, Row, Row];
     return {
       table: name,
       contiguity: r2(consecutiveShare(table)),
       speedupWall: r2(base.wallMsPerStep / cur.wallMsPerStep),
       speedupCpu: r2(base.cpuMsPerStep / cur.cpuMsPerStep),
       speedupCpuVsV1: r2(v1.cpuMsPerStep / cur.cpuMsPerStep),
+      speedupCpuVsV3: r2(v3.cpuMsPerStep / cur.cpuMsPerStep),
     };
   });
-  const judged = row('engine', 'chunked');
+  const judged = row('engine', 'v4');
   const result = {
     model: 'tacit-tiny',
+    kvHeads: tiny.nKvHeads,
     batch: o.batch,
     newTokens: o.tokens,
     context: o.context,
@@ -390,9 +425,11 @@ export async function main(args: string[]): Promise<void> {
     rows,
     tables: perTable,
     // Current graph on the engine's table against the same graph on the shuffled one.
-    engineTableSpeedupCpu: r2(row('shuffled', 'chunked').cpuMsPerStep / judged.cpuMsPerStep),
+    engineTableSpeedupCpu: r2(row('shuffled', 'v4').cpuMsPerStep / judged.cpuMsPerStep),
     // What the best placement would still gain over the engine's (the same graph, ideal table).
-    idealTableSpeedupCpu: r2(judged.cpuMsPerStep / row('ideal', 'chunked').cpuMsPerStep),
+    idealTableSpeedupCpu: r2(judged.cpuMsPerStep / row('ideal', 'v4').cpuMsPerStep),
+    // The same step on the previous shape (two kv heads) against the current one.
+    previousShapeSlowdownCpu: r2(row('engine', 'previous').cpuMsPerStep / judged.cpuMsPerStep),
     goalTokensPerCpuSecond: GOAL_TOKENS_PER_CPU_SECOND,
     goalJudgedOn: 'engine table, current graph',
     // The goal is stated for one shape only.
@@ -400,7 +437,7 @@ export async function main(args: string[]): Promise<void> {
   };
 
   const line = (cells: (string | number)[]): string =>
-    cells.map((c, i) => (i < 2 ? String(c).padEnd(i === 0 ? 9 : 24) : String(c).padStart(11))).join(' ');
+    cells.map((c, i) => (i < 2 ? String(c).padEnd(i === 0 ? 9 : 32) : String(c).padStart(11))).join(' ');
   const kind = o.tokens === 1 ? 'decode step' : 'prefill-chunk step';
   console.log(
     `${kind}: tiny model, B=${o.batch}, T=${o.tokens}, context ${o.context}, 1 thread, ` +
@@ -427,12 +464,14 @@ export async function main(args: string[]): Promise<void> {
   for (const t of perTable) {
     console.log(
       `${t.table} table (${Math.round(t.contiguity * 100)}% of block pairs consecutive): speedup ` +
-        `(baseline v2 / current) ${t.speedupWall}x wall, ${t.speedupCpu}x CPU; v1 / current ${t.speedupCpuVsV1}x CPU`,
+        `(baseline v2 / current) ${t.speedupWall}x wall, ${t.speedupCpu}x CPU; v1 / current ` +
+        `${t.speedupCpuVsV1}x CPU; v3 / current ${t.speedupCpuVsV3}x CPU`,
     );
   }
   console.log(
     `current graph, CPU: shuffled / engine table ${result.engineTableSpeedupCpu}x, ` +
-      `engine / ideal table ${result.idealTableSpeedupCpu}x`,
+      `engine / ideal table ${result.idealTableSpeedupCpu}x; previous tiny shape ` +
+      `(${PREVIOUS_TINY.nKvHeads} kv heads) / current, engine table ${result.previousShapeSlowdownCpu}x`,
   );
   const goal = `goal >= ${GOAL_TOKENS_PER_CPU_SECOND} tokens per CPU-second at B=16, T=1, context 1024`;
   console.log(
