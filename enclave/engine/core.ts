@@ -6,15 +6,26 @@
  * preempting the youngest running sequence), runs the model and samples.
  *
  * It runs inside the worker (worker.ts) but has no thread or message code of its own, so that tests
- * can drive it directly with a fake model.
+ * can drive it directly with a fake model. Admission policy (when a sequence may start and which
+ * blocks it starts with) is admission.ts; the block arithmetic stats() reports is kv-accounting.ts;
+ * the options are core-options.ts.
  */
+import { Admission } from './admission.ts';
 import { BlockPool } from './block-pool.ts';
+import { type CoreOptions, DEFAULT_CORE } from './core-options.ts';
+import {
+  type BlockBudget,
+  type BlockFill,
+  blocksHeld,
+  kvTokensInUse,
+  sequencesThatFit,
+} from './kv-accounting.ts';
 import { blocksForBudget, KvMemory } from './kv-memory.ts';
 import { OffloadStore } from './offload-store.ts';
 import { PrefixCache } from './prefix-cache.ts';
 import type { ModelRunner, RunRow } from './runner.ts';
 import { sample } from './sampler.ts';
-import { DEFAULT_PLAN, type PlanOptions, planStep } from './scheduler.ts';
+import { planStep } from './scheduler.ts';
 import { Sequence } from './sequence.ts';
 import { type KvContext, type Session, SessionTable } from './sessions.ts';
 import {
@@ -29,43 +40,7 @@ import {
 export type CoreRequest = Omit<GenerateRequest, 'signal'>;
 export type CoreStats = Omit<EngineStats, 'capacityAt'> & { capacityAt: Record<number, number> };
 
-export interface CoreOptions {
-  kvMemoryBytes: number;
-  hostOffloadBytes: number;
-  offloadDir?: string;
-  queueLimit: number;
-  maxRunning: number;
-  plan: PlanOptions;
-  swapThresholdTokens: number;
-  /** Fraction of the pool left free at admission for running sequences to grow into. */
-  admissionHeadroom: number;
-  /**
-   * Tokens of growth kept free at admission for each running sequence (at most what it may still
-   * write: the rest of its prompt and of its maxTokens), so that admitting a new prompt does not
-   * force a recompute preemption of a stream a few steps later.
-   */
-  admissionLookahead: number;
-  reserveMaxContext: boolean;
-  sessionTtlMs: number | null;
-  capacityLengths: number[];
-  /** Epoch milliseconds (see RequestTimings). */
-  now: () => number;
-}
-
-export const DEFAULT_CORE: CoreOptions = {
-  kvMemoryBytes: 256 << 20,
-  hostOffloadBytes: 1 << 30,
-  queueLimit: 256,
-  maxRunning: 256,
-  plan: DEFAULT_PLAN,
-  swapThresholdTokens: 256,
-  admissionHeadroom: 0.04,
-  admissionLookahead: 128,
-  reserveMaxContext: false,
-  sessionTtlMs: 30 * 60_000,
-  capacityLengths: [512, 1024, 2048],
-  now: () => performance.timeOrigin + performance.now(),
-};
+export { type CoreOptions, DEFAULT_CORE } from './core-options.ts';
 
 export class EngineCore {
   readonly ctx: KvContext;
@@ -73,8 +48,11 @@ export class EngineCore {
   readonly numBlocks: number;
   private readonly o: CoreOptions;
   private readonly bs: number;
+  private readonly budget: BlockBudget;
+  private readonly admission: Admission;
   private waiting: Sequence[] = [];
-  private running: Sequence[] = [];
+  /** Never reassigned: Admission reads this list for its watermark. */
+  private readonly running: Sequence[] = [];
   private swappedOut: Sequence[] = [];
   private readonly byId = new Map<number, Sequence>();
   private stepNo = 0;
@@ -102,6 +80,19 @@ export class EngineCore {
       blockSize: this.bs,
     };
     this.sessions = new SessionTable(this.ctx, this.o.sessionTtlMs);
+    this.budget = {
+      numBlocks: this.numBlocks,
+      blockSize: this.bs,
+      maxContext: runner.maxContext,
+      reserveMaxContext: this.o.reserveMaxContext,
+    };
+    const { admissionHeadroom, admissionLookahead } = this.o;
+    this.admission = new Admission(
+      { ...this.budget, admissionHeadroom, admissionLookahead },
+      this.ctx,
+      this.sessions,
+      this.running,
+    );
   }
 
   /** Queues a request. Throws EngineError: queue_full, context_length_exceeded, closed. */
@@ -216,33 +207,6 @@ export class EngineCore {
 
   // --- admission -------------------------------------------------------------------------------
 
-  /**
-   * Blocks kept free at admission while others run, so that running sequences can grow without
-   * being preempted at once (a preempted stream stalls: its gap is the p99 inter-token latency).
-   */
-  private watermark(): number {
-    // The baseline reserves every block a sequence can ever use at admission: nothing left to grow.
-    if (this.running.length === 0 || this.o.reserveMaxContext) return 0;
-    let growth = 0;
-    for (const seq of this.running) growth += Math.max(0, this.blocksAhead(seq) - seq.blocks.length);
-    return Math.max(1, growth, Math.ceil((this.numBlocks - 1) * this.o.admissionHeadroom));
-  }
-
-  /** Blocks `seq` holds once it has written `admissionLookahead` more tokens (or all it may write). */
-  private blocksAhead(seq: Sequence): number {
-    const last = Math.min(
-      seq.promptLen + seq.sampling.maxTokens,
-      seq.tokens.length + this.o.admissionLookahead,
-    );
-    return Sequence.blocksFor(Math.max(last, seq.tokens.length), this.bs);
-  }
-
-  /** Growth room a newly admitted sequence needs beyond its prompt (none in baseline mode: it reserves). */
-  private ownGrowth(seq: Sequence): number {
-    if (this.running.length === 0 || this.o.reserveMaxContext) return 0;
-    return this.blocksAhead(seq) - Sequence.blocksFor(seq.tokens.length, this.bs);
-  }
-
   private admit(): void {
     for (let i = 0; i < this.waiting.length; ) {
       if (this.running.length >= this.o.maxRunning) return;
@@ -257,72 +221,10 @@ export class EngineCore {
     }
   }
 
-  /** Makes `need` blocks available (beyond the watermark), offloading idle sessions if that is enough. */
-  private makeRoom(need: number, exclude?: Session): boolean {
-    const want = need + this.watermark() - this.ctx.pool.available;
-    if (want <= 0) return true;
-    if (want > this.sessions.offloadable(exclude)) return false;
-    this.sessions.reclaim(want, exclude);
-    return need + this.watermark() <= this.ctx.pool.available;
-  }
-
+  /** Starts `seq` if admission.ts finds it room and blocks; the queues and counters are the core's. */
   private tryAdmit(seq: Sequence, s: Session | undefined): boolean {
-    const { pool, cache } = this.ctx;
-    const bs = this.bs;
-    const total = Sequence.blocksFor(
-      this.o.reserveMaxContext ? this.runner.maxContext : seq.tokens.length,
-      bs,
-    );
-    let reused = 0;
-    if (s !== undefined && s.turn === undefined && s.entries.length > 0) {
-      // A new turn: reuse the common prefix with the stored context (at least one token to compute).
-      let L = 0;
-      const max = Math.min(s.tokens.length, seq.tokens.length - 1);
-      while (L < max && s.tokens[L] === seq.tokens[L]) L++;
-      let keep = Math.ceil(L / bs);
-      const last = s.entries[keep - 1];
-      if (L % bs !== 0 && last !== undefined) {
-        // The partial last block gets written from L on: only if no one else reads it.
-        const shared =
-          'block' in last
-            ? pool.refCount(last.block) > 1 || pool.keyOf(last.block) !== undefined
-            : last.key !== undefined;
-        if (shared) {
-          keep--;
-          L = keep * bs;
-        }
-      }
-      const resident = keep - this.sessions.offloadedAmong(s, keep);
-      this.sessions.drop(s, keep);
-      if (!this.makeRoom(total - resident + this.ownGrowth(seq), s)) return false;
-      if (!this.sessions.restore(s, (after) => this.allocate(s, after))) {
-        const firstOff = s.entries.findIndex((e) => 'handle' in e);
-        this.sessions.drop(s, firstOff);
-        L = Math.min(L, firstOff * bs);
-      }
-      seq.blocks = s.entries.map((e) => ('block' in e ? e.block : 0));
-      s.entries = [];
-      s.tokens = [];
-      seq.computed = L;
-      seq.keys = [];
-      reused = L;
-    } else {
-      const keys = cache.keys(seq.tokens, seq.salt);
-      const hits = cache.acquire(keys);
-      // Keep at least one token to compute: drop a hit that would cover the whole prompt.
-      while (hits.length * bs > seq.tokens.length - 1) pool.release(hits.pop()!);
-      if (!this.makeRoom(total - hits.length + this.ownGrowth(seq), s)) {
-        for (const b of hits) pool.release(b);
-        return false;
-      }
-      seq.blocks = hits;
-      seq.keys = keys.slice(0, hits.length);
-      seq.computed = hits.length * bs;
-      reused = seq.computed;
-    }
-    if (this.o.reserveMaxContext) {
-      while (seq.blocks.length + seq.reserve.length < total) seq.reserve.push(pool.allocate()!);
-    }
+    const reused = this.admission.claimBlocks(seq, s, (after) => this.allocate(s, after));
+    if (reused === undefined) return false;
     if (seq.timings.admittedAt === undefined) {
       seq.cachedTokens = Math.min(reused, seq.promptLen);
       seq.timings.admittedAt = this.o.now();
@@ -394,10 +296,8 @@ export class EngineCore {
     const { pool, kv, store } = this.ctx;
     while (this.swappedOut.length > 0) {
       const seq = this.swappedOut[0]!;
-      const total = this.o.reserveMaxContext
-        ? Sequence.blocksFor(this.runner.maxContext, this.bs)
-        : Sequence.blocksFor(seq.tokens.length, this.bs);
-      if (!this.makeRoom(total)) return;
+      const total = blocksHeld(seq.tokens.length, this.budget);
+      if (!this.admission.makeRoom(total)) return;
       this.swappedOut.shift();
       let last: number | undefined;
       seq.blocks = seq.swapped.map((h) => {
@@ -409,9 +309,7 @@ export class EngineCore {
       });
       seq.swapped = [];
       seq.keys = [];
-      if (this.o.reserveMaxContext) {
-        while (seq.blocks.length + seq.reserve.length < total) seq.reserve.push(pool.allocate()!);
-      }
+      this.admission.reserveRest(seq, total);
       seq.state = 'running';
       this.running.push(seq);
     }
@@ -544,35 +442,19 @@ export class EngineCore {
   // --- stats -------------------------------------------------------------------------------------
 
   capacityAt(contextTokens: number): number {
-    const per = Sequence.blocksFor(
-      this.o.reserveMaxContext ? this.runner.maxContext : contextTokens,
-      this.bs,
-    );
-    return Math.floor((this.numBlocks - 1) / per);
+    return sequencesThatFit(contextTokens, this.budget);
   }
 
   stats(): CoreStats & { kvTokens: number; peakRunning: number } {
     const { pool } = this.ctx;
     const capacityAt: Record<number, number> = {};
     for (const n of [...this.o.capacityLengths, this.runner.maxContext]) capacityAt[n] = this.capacityAt(n);
-    // Filled slots of used blocks, each block counted once however many hold it (shared prefixes).
-    const filled = new Map<number, number>();
-    const fill = (blocks: readonly number[], tokens: number): void => {
-      blocks.forEach((b, i) => {
-        const n = Math.max(0, Math.min(this.bs, tokens - i * this.bs));
-        if (n > (filled.get(b) ?? 0)) filled.set(b, n);
-      });
-    };
-    for (const s of this.running) fill(s.blocks, s.computed);
+    const fills: BlockFill[] = this.running.map((s) => ({ blocks: s.blocks, tokens: s.computed }));
     for (const s of this.sessions.all()) {
-      fill(
-        s.entries.map((e) => ('block' in e ? e.block : 0)),
-        s.tokens.length,
-      );
+      // An offloaded entry holds no block: 0 (padding) stands for it and is not counted.
+      fills.push({ blocks: s.entries.map((e) => ('block' in e ? e.block : 0)), tokens: s.tokens.length });
     }
-    filled.delete(0);
-    let kvTokens = 0;
-    for (const n of filled.values()) kvTokens += n;
+    const kvTokens = kvTokensInUse(fills, this.bs);
     return {
       blocksTotal: this.numBlocks - 1,
       blocksUsed: pool.usedCount,
