@@ -19,16 +19,6 @@ const CI_SHAPING: ShapingConfig = { ...SHAPING_DEFAULTS, tickMs: 10, cellCount: 
 const PER_CLASS = 24;
 /** A strict level for every test here, so that a leak-free run fails about once in a thousand. */
 const ALPHA = 0.001;
-const Z_ALPHA = 3.09; // one-sided normal quantile for ALPHA
-
-/**
- * How far above the baseline a classifier that learns nothing can land by chance, at level ALPHA:
- * its accuracy over n samples is about Binomial(n, b) / n. A fixed margin (0.15 at n = 48 is about
- * two standard deviations) failed a leak-free run now and then; the bench's larger samples tighten it.
- */
-function chanceMargin(baseline: number, n: number): number {
-  return Z_ALPHA * Math.sqrt((baseline * (1 - baseline)) / n);
-}
 
 let off: Stack;
 let on: Stack;
@@ -70,7 +60,9 @@ describe.each(ATTRIBUTES)('leakage of $name ($mode)', (a) => {
       // Every answer of this sample falls in one bucket of the policy (padmé / 32 cells / 4 KiB requests).
       expect(leak.sizeClasses).toBe(1);
       expect(leak.mi).toBeLessThanOrEqual(leak.miThreshold + 1e-9);
-      expect(leak.accuracy).toBeLessThanOrEqual(leak.baseline + chanceMargin(leak.baseline, samples.length));
+      // At level ALPHA, by label permutation (support/stats.ts): a binomial margin was too tight for a
+      // cross-validated accuracy and failed a leak-free run now and then (0.729 against 0.723 once).
+      expect(leak.accuracy).toBeLessThanOrEqual(leak.accuracyThreshold);
       expect(leak.ksDuration).toBeGreaterThan(ALPHA);
       expect(leak.ksGaps).toBeGreaterThan(ALPHA);
       // The relay's view is uniform: the same outer heads for every request and every answer.

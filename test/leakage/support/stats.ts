@@ -46,16 +46,21 @@ export function mutualInformation(labels: readonly string[], obs: readonly strin
   return Math.max(0, mm(countsOf(labels)) + mm(countsOf(obs)) - mm(countsOf(joint)));
 }
 
-/** The `quantile` of I(X;Y) over `rounds` label permutations: what chance alone reaches. */
+/**
+ * The `quantile` of a statistic of the labels (I(X;Y), or a classifier's cross-validated accuracy)
+ * over `rounds` label permutations: what chance alone reaches. Exact under the null hypothesis that
+ * the observations do not depend on the labels, where an approximation (a binomial margin for the
+ * accuracy) is not: cross-validation folds share their training data, so the accuracy of a
+ * classifier that learns nothing spreads wider than a binomial.
+ */
 export function permutationThreshold(
   labels: readonly string[],
-  obs: readonly string[],
+  statistic: (labels: readonly string[]) => number,
   options: { rounds?: number; quantile?: number; seed?: number } = {},
 ): number {
   const random = rng(options.seed ?? 1);
   const values: number[] = [];
-  for (let r = 0; r < (options.rounds ?? 200); r++)
-    values.push(mutualInformation(shuffle(labels, random), obs));
+  for (let r = 0; r < (options.rounds ?? 200); r++) values.push(statistic(shuffle(labels, random)));
   values.sort((a, b) => a - b);
   return values[Math.min(values.length - 1, Math.floor((options.quantile ?? 0.99) * values.length))]!;
 }

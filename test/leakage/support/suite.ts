@@ -126,6 +126,8 @@ export interface Leakage {
   /** Nearest-centroid cross-validated accuracy and the majority baseline. */
   accuracy: number;
   baseline: number;
+  /** The accuracy that label permutations reach (99.9%): above it, the classifier learned something. */
+  accuracyThreshold: number;
   /** KS p-values between the classes: of durations, and of each request's mean gap between reads. */
   ksDuration: number;
   ksGaps: number;
@@ -139,6 +141,9 @@ export interface Leakage {
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+/** What chance alone reaches, at level 0.001: the thresholds of MI and of the classifier's accuracy. */
+const PERMUTATIONS = { rounds: 1000, quantile: 0.999 };
 
 export function assess(a: Attribute, samples: Sample[]): Leakage {
   const labels = samples.map((s) => s.label);
@@ -166,8 +171,9 @@ export function assess(a: Attribute, samples: Sample[]): Leakage {
     n: samples.length,
     sizeClasses: new Set(samples.map((s) => `${s.obs.upTotal}/${s.obs.downTotal}`)).size,
     mi: mutualInformation(labels, keys),
-    miThreshold: permutationThreshold(labels, keys, { rounds: 1000, quantile: 0.999 }),
+    miThreshold: permutationThreshold(labels, (l) => mutualInformation(l, keys), PERMUTATIONS),
     accuracy: score.accuracy,
+    accuracyThreshold: permutationThreshold(labels, (l) => classify(l, features).accuracy, PERMUTATIONS),
     baseline: score.baseline,
     ksDuration: ksTest(
       of(x, (s) => s.obs.duration),
