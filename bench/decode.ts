@@ -348,7 +348,7 @@ export async function main(args: string[]): Promise<void> {
 
   // The previous shape: its own pools (two kv heads) and session, the engine's table.
   const previous = {
-    session: await session(PREVIOUS_TINY, graphs[3]!.options),
+    session: await session(PREVIOUS_TINY, graphs.find((g) => g.key === 'v4')!.options),
     feeds: stepFeeds(o, poolFeeds(PREVIOUS_TINY, engine.numBlocks), engine.table),
   };
 

@@ -1,6 +1,13 @@
 /** The leakage statistics detect what is there and find nothing where there is nothing. */
 import { describe, expect, it } from 'vitest';
-import { classify, ksTest, mutualInformation, permutationThreshold, rng } from './support/stats.ts';
+import {
+  classify,
+  ksTest,
+  mutualInformation,
+  permutationThreshold,
+  rng,
+  STRICT_PERMUTATIONS,
+} from './support/stats.ts';
 
 describe('mutual information', () => {
   it('is one bit for a label that the observation copies, about zero for independent ones', () => {
@@ -54,7 +61,7 @@ describe('permutation threshold of the classifier', () => {
     const labels = Array.from({ length: 48 }, (_, i) => (i % 2 ? 'a' : 'b'));
     const accuracy = (features: number[][]) => classify(labels, features).accuracy;
     const threshold = (features: number[][]) =>
-      permutationThreshold(labels, (l) => classify(l, features).accuracy, { rounds: 1000, quantile: 0.999 });
+      permutationThreshold(labels, (l) => classify(l, features).accuracy, STRICT_PERMUTATIONS);
     // Noise, in the suite's seven dimensions: no sample of 20 crosses its threshold.
     for (let t = 0; t < 20; t++) {
       const noise = labels.map(() => Array.from({ length: 7 }, () => r()));

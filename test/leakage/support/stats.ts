@@ -46,6 +46,9 @@ export function mutualInformation(labels: readonly string[], obs: readonly strin
   return Math.max(0, mm(countsOf(labels)) + mm(countsOf(obs)) - mm(countsOf(joint)));
 }
 
+/** Permutations for a check at level 0.001: 1000 rounds, the 99.9% quantile. */
+export const STRICT_PERMUTATIONS = { rounds: 1000, quantile: 0.999 } as const;
+
 /**
  * The `quantile` of a statistic of the labels (I(X;Y), or a classifier's cross-validated accuracy)
  * over `rounds` label permutations: what chance alone reaches. Exact under the null hypothesis that

@@ -4,7 +4,7 @@
  * that load and time of day fall on both alike.
  */
 import type { LeakRequest, Sample } from './harness.ts';
-import { classify, ksTest, mutualInformation, permutationThreshold } from './stats.ts';
+import { classify, ksTest, mutualInformation, permutationThreshold, STRICT_PERMUTATIONS } from './stats.ts';
 
 export interface Attribute {
   name: string;
@@ -142,9 +142,6 @@ export interface Leakage {
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
-/** What chance alone reaches, at level 0.001: the thresholds of MI and of the classifier's accuracy. */
-const PERMUTATIONS = { rounds: 1000, quantile: 0.999 };
-
 export function assess(a: Attribute, samples: Sample[]): Leakage {
   const labels = samples.map((s) => s.label);
   // Durations in quartiles of the pooled sample: a coarse observation keeps the plug-in estimate honest
@@ -171,9 +168,13 @@ export function assess(a: Attribute, samples: Sample[]): Leakage {
     n: samples.length,
     sizeClasses: new Set(samples.map((s) => `${s.obs.upTotal}/${s.obs.downTotal}`)).size,
     mi: mutualInformation(labels, keys),
-    miThreshold: permutationThreshold(labels, (l) => mutualInformation(l, keys), PERMUTATIONS),
+    miThreshold: permutationThreshold(labels, (l) => mutualInformation(l, keys), STRICT_PERMUTATIONS),
     accuracy: score.accuracy,
-    accuracyThreshold: permutationThreshold(labels, (l) => classify(l, features).accuracy, PERMUTATIONS),
+    accuracyThreshold: permutationThreshold(
+      labels,
+      (l) => classify(l, features).accuracy,
+      STRICT_PERMUTATIONS,
+    ),
     baseline: score.baseline,
     ksDuration: ksTest(
       of(x, (s) => s.obs.duration),
